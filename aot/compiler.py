@@ -1,0 +1,96 @@
+"""The compile driver: `.wasm` bytes → decoded → validated → LLVM IR → object → `.so`."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from .abi import MemoryStrategy
+from .errors import AotError, CompileError
+
+COMPILER_VERSION = "0.1.0"
+
+EMIT_KINDS = ("so", "obj", "llvm-ir", "asm")
+
+Progress = Callable[[str, float], None]
+"""Called as progress(stage, seconds_so_far) when each stage starts."""
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """Everything that changes the output of a compile (and so keys the cache)."""
+
+    memory: MemoryStrategy = MemoryStrategy.GUARD
+    opt_level: int = 2
+    target: str | None = None  # LLVM triple; None = this host
+    cpu: str | None = None  # None = this host's CPU for native builds, 'generic' for cross
+
+    def cache_key(self) -> str:
+        return f"{COMPILER_VERSION}|{self.memory.value}|O{self.opt_level}|{self.target}|{self.cpu}"
+
+
+def _options(memory, opt_level, target, cpu) -> CompileOptions:
+    try:
+        strategy = MemoryStrategy(memory.value if isinstance(memory, MemoryStrategy) else memory)
+    except ValueError:
+        raise AotError(f"unknown memory strategy {memory!r}: use 'guard' or 'bounds'") from None
+    if opt_level not in (0, 1, 2, 3):
+        raise AotError(f"optimisation level must be 0..3, not {opt_level!r}")
+    return CompileOptions(strategy, opt_level, target, cpu)
+
+
+def compile_wasm(wasm: bytes, *, memory: str | MemoryStrategy = "guard", opt_level: int = 2,
+                 target: str | None = None, cpu: str | None = None, emit: str = "so",
+                 progress: Progress | None = None) -> bytes:
+    """Compile a WebAssembly binary. Returns the `.so` (or object, IR text, assembly) bytes.
+
+    Raises DecodeError / ValidationError for bad input, ToolchainError when no linker
+    is found, CompileError when lowering fails.
+    """
+    if emit not in EMIT_KINDS:
+        raise AotError(f"unknown output kind {emit!r}: use one of {', '.join(EMIT_KINDS)}")
+    opts = _options(memory, opt_level, target, cpu)
+    t0 = time.perf_counter()
+
+    def stage(name: str) -> None:
+        if progress:
+            progress(name, time.perf_counter() - t0)
+
+    from .decode import decode_module
+    from .validate import validate_module
+
+    stage("decoding")
+    module = decode_module(bytes(wasm))
+    stage("validating")
+    validate_module(module)
+
+    from . import codegen
+    from .translate import translate_module
+
+    tm = codegen.target_machine(opts.target, opts.cpu, None, opts.opt_level)
+    stage("translating")
+    try:
+        ir_module = translate_module(module, strategy=opts.memory, triple=tm.triple,
+                                     data_layout=str(tm.target_data), compiler_version=COMPILER_VERSION)
+    except AotError:
+        raise
+    except Exception as e:  # a bug of ours: say where, don't leak a bare traceback to users
+        raise CompileError(f"internal error while translating: {type(e).__name__}: {e}") from e
+    if emit == "llvm-ir" and opts.opt_level == 0:
+        return str(ir_module).encode()
+    stage(f"optimising (-O{opts.opt_level})")
+    modref = codegen.optimize(ir_module, tm, opts.opt_level)
+    if emit == "llvm-ir":
+        return str(modref).encode()
+    if emit == "asm":
+        stage("emitting assembly")
+        return codegen.emit_assembly(modref, tm).encode()
+    stage("emitting object code")
+    obj = codegen.emit_object(modref, tm)
+    if emit == "obj":
+        return obj
+    stage("linking")
+    from .link import link_shared
+    so = link_shared(obj, tm.triple)
+    stage("done")
+    return so
