@@ -1,0 +1,44 @@
+"""GUARD: no check. Every memory reserves GUARD_RESERVATION bytes of address space.
+
+base + zext(addr) + offset is below base + 2**33 for any 32-bit address and offset, so
+every access lands inside the reservation; pages past the current length are PROT_NONE
+and the runtime's signal handler turns the fault into MEMORY_OUT_OF_BOUNDS.
+
+What is guaranteed: every out-of-bounds access that LLVM keeps faults, so the call
+traps. What is not:
+- An access LLVM deletes cannot fault: a load whose value is unused. Memory ops emit a
+  load whose result is dropped at once as volatile (`unused_loads_fault = False`); a
+  load whose value only becomes dead later (stored to a local never read, or returned
+  by a call whose result is dropped, once LLVM infers the callee only reads memory)
+  may still be deleted and not trap.
+- LLVM does not model faults: it may merge or reorder stores to different addresses,
+  so after a trap, stores that precede the faulting one in program order may be missing.
+- An unaligned store straddling the end of the accessible pages: x86-64 writes nothing;
+  aarch64 may write the bytes before the boundary (architecturally allowed).
+BOUNDS has none of these gaps.
+"""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from aot.abi import MemoryStrategy
+
+from ..environ import load
+from ..irutils import PTR, byte_gep
+from .base import MemoryAccess
+
+
+class GuardMemory(MemoryAccess):
+    strategy = MemoryStrategy.GUARD
+    unused_loads_fault = False
+
+    def base(self, cx, index: int) -> ir.Value:
+        """Loaded once per function: a guard memory's base never moves."""
+        def make(b):
+            return load(b, PTR, cx.memory_ptr(index), cx.md.vm, align=8, invariant=cx.md.invariant)
+        return cx.hoisted(("base", index), make)
+
+    def effective_address(self, cx, index: int, addr: ir.Value, offset: int, size: int) -> ir.Value:
+        # No `inbounds`: the address may be past the committed pages, which must fault,
+        # not be poison that LLVM could reason away.
+        return byte_gep(cx.builder, self.base(cx, index), self.index64(cx, addr, offset))

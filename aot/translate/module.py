@@ -1,0 +1,79 @@
+"""Module-level translation: functions, the functions table, adapters, manifest and data."""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from aot import abi
+from aot.abi import MemoryStrategy
+from aot.manifest import build_manifest, encode
+from aot.model import Module
+
+from .adapters import define_host_adapter, define_trampoline
+from .environ import ModuleEnv
+from .function import FunctionTranslator
+from .irutils import I8, I64, PTR, FnAttributes, FnPtr, native_fn_type
+from .memory import memory_access
+
+# dso_local: calls between the module's functions are direct, not through the PLT, and
+# cannot be interposed by a same-named symbol of another loaded module (every module
+# defines wasm_func_0). The symbols keep default visibility so profilers see them.
+LINKAGE = "dso_local"
+
+
+def _fn_attrs() -> FnAttributes:
+    # nounwind: traps leave by siglongjmp, never by unwinding. probe-stack: a frame larger
+    # than a page touches each page in order, so it cannot jump over the stack guard page.
+    # disable-tail-calls: no tail-recursion-to-loop and no sibling calls, so unbounded
+    # recursion grows the stack and traps CALL_STACK_EXHAUSTED instead of looping forever.
+    return FnAttributes(["nounwind", '"probe-stack"="inline-asm"', '"disable-tail-calls"="true"'])
+
+
+def _declare_functions(env: ModuleEnv) -> None:
+    n_imp = env.num_imported_funcs
+    env.functions = [None] * n_imp
+    for i, type_index in enumerate(env.wasm.funcs):
+        fn = ir.Function(env.ir, native_fn_type(env.wasm.types[type_index]), abi.sym_function(n_imp + i))
+        fn.linkage = LINKAGE
+        fn.attributes = _fn_attrs()
+        env.functions.append(fn)
+
+
+def _constant(m: ir.Module, name: str, ty: ir.Type, value, section: str | None = None) -> None:
+    g = ir.GlobalVariable(m, ty, name)
+    g.initializer = ir.Constant(ty, value)
+    g.global_constant = True
+    if section:
+        g.section = section
+
+
+def _bytes(m: ir.Module, name: str, data: bytes, section: str | None = None) -> None:
+    _constant(m, name, ir.ArrayType(I8, len(data)), bytearray(data), section)
+
+
+def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, data_layout: str,
+                     compiler_version: str) -> ir.Module:
+    """The LLVM module of a decoded, validated Wasm module (see aot.abi for its contents)."""
+    strategy = MemoryStrategy(strategy)
+    m = ir.Module(name="wasm")  # never a name from the binary: it would be printed into the IR text
+    m.triple = triple
+    m.data_layout = data_layout
+    env = ModuleEnv(module, m, memory_access(strategy))
+    _declare_functions(env)
+    n_imp = env.num_imported_funcs
+    for i, code in enumerate(module.codes):
+        FunctionTranslator(env, n_imp + i, env.functions[n_imp + i], code).translate()
+    defined = env.functions[n_imp:]
+    _constant(m, abi.SYM_FUNCTIONS, ir.ArrayType(PTR, len(defined)), [FnPtr(f) for f in defined])
+    for t, ft in enumerate(module.types):
+        define_trampoline(env, t, ft, _fn_attrs)
+        define_host_adapter(env, t, ft, _fn_attrs)
+    starts, pos = [], 0
+    for seg in module.datas:
+        starts.append(pos)
+        pos += len(seg.data)
+    _bytes(m, abi.SYM_DATA, b"".join(seg.data for seg in module.datas))
+    manifest = encode(build_manifest(module, strategy=strategy.value, target=triple,
+                                     compiler_version=compiler_version, data_starts=starts))
+    _bytes(m, abi.SYM_MANIFEST, manifest, abi.MANIFEST_SECTION)
+    _constant(m, abi.SYM_MANIFEST_LEN, I64, len(manifest))
+    return m
