@@ -421,3 +421,12 @@ def test_worker_completes_a_file(tmp_path):
     assert run.crash is None
     assert [(r.line, r.status) for r in run.results] == [(3, PASSED), (4, FAILED)]
     assert "no export 'f'" in run.results[1].message
+
+
+def test_trap_text_accepts_only_the_reference_interpreters_element_index():
+    from tests.spec.runner import _trap_text_matches
+    assert _trap_text_matches("uninitialized element 2", "uninitialized element")
+    assert _trap_text_matches("out of bounds memory access", "out of bounds memory access")
+    assert not _trap_text_matches("uninitialized element 2", "undefined element")
+    assert not _trap_text_matches("integer overflow 2", "integer overflow")
+    assert not _trap_text_matches("out of bounds memory access", "unreachable")
