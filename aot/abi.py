@@ -47,9 +47,11 @@ FORMAT_VERSION = 1
 """Version of the `.so` layout and manifest. A runtime refuses any other version."""
 
 WASM_PAGE_SIZE = 65536
-GUARD_RESERVATION = 8 << 30
-"""Bytes of address space reserved per memory under the guard strategy: the largest
-reachable address is base + (2**32 - 1) + (2**32 - 1) + 16, just under 8 GiB."""
+GUARD_RESERVATION = (8 << 30) + WASM_PAGE_SIZE
+"""Bytes of address space reserved per memory under the guard strategy. The last byte
+an access can touch is base + (2**32 - 1) + (2**32 - 1) + 15 = base + 8 GiB + 13 (32-bit
+index, 32-bit static offset, up to 16 bytes wide), so 8 GiB alone is 14 bytes short;
+one more Wasm page covers it with room to spare."""
 
 VALUE_SLOT_SIZE = 16
 """Bytes per value in the slots buffer of trampolines and host adapters (fits v128)."""

@@ -1,0 +1,46 @@
+"""aot-wasm runtime: load compiled WebAssembly modules (`.so`) and run them sandboxed.
+
+    import runtime
+    module = runtime.load("plugin.wasm")          # compiled once, then cached
+    instance = module.instantiate({"env": {"log": runtime.Func(print, log_type)}})
+    instance.exports.run(42)
+
+Public API (everything else is private):
+  load(path_or_bytes, *, memory=None, opt_level=2, cache_dir=None) -> Module
+  Module      .imports .exports .strategy .target .instantiate(imports) -> Instance
+  Instance    .exports (attribute or item access) .module
+  Func        Func(callable, FuncType); __call__(*values), call_raw(*bits), .type
+  Memory      Memory(min, max=None, *, strategy="guard"); .size .data_len .grow(n) .set_limit(n)
+              .read(offset, n) .write(offset, data) .view()
+  Table       Table(elem, min, max=None, init=None); .size .get(i) .set(i, v) .grow(n, init)
+  Global      Global(GlobalType, value); .value
+  Trap        .kind (TrapCode) .message .func_index .func_name
+  errors      Error, LoadError, LinkError, ResourceError, GrowError, NativeBuildError,
+              FormatVersionError
+  types       FuncType, TableType, MemoryType, GlobalType, Limits, ValType, MemoryStrategy
+
+Lifetimes: see `runtime._links` (linked objects keep each other alive). Threads: calls
+release the GIL; trap state is per thread. Several threads may call into instances at
+once; a 'bounds' memory must not be grown by one thread while another runs code that
+uses it (its base moves).
+"""
+from aot.abi import MemoryStrategy, TrapCode
+from aot.manifest import FormatVersionError
+from aot.model import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
+
+from ._errors import Error, GrowError, LinkError, LoadError, NativeBuildError, ResourceError
+from ._func import Func
+from ._global import Global
+from ._instance import Exports, Instance
+from ._load import load
+from ._memory import Memory
+from ._module import Module
+from ._table import Table
+from ._trap import Trap
+
+__all__ = [
+    "load", "Module", "Instance", "Exports", "Func", "Memory", "Table", "Global", "Trap",
+    "TrapCode", "Error", "LoadError", "LinkError", "ResourceError", "GrowError",
+    "NativeBuildError", "FormatVersionError", "FuncType", "TableType", "MemoryType",
+    "GlobalType", "Limits", "ValType", "MemoryStrategy",
+]

@@ -1,0 +1,282 @@
+"""`Func`: a WebAssembly function, either exported by an instance or defined in Python."""
+from __future__ import annotations
+
+import weakref
+from typing import Callable
+
+from aot.model import FuncType, ValType
+
+from ._errors import LinkError
+from ._links import link
+from ._native_loader import ffi, lib
+from ._refs import (extern_object, funcref_owner, hold_extern, register_funcrefs,
+                    release_externs, unregister_funcrefs)
+from ._trap import raise_trap
+from ._types import functype, provider, type_id
+from ._values import (MASK64, bits_to_num, mask, num_decoder, num_encoder, num_to_bits,
+                      read_slot, write_slot)
+
+
+class Func:
+    """A function with a `FuncType`.
+
+    `Func(callable, functype)` wraps a Python callable as a host function to import.
+    Functions exported by an instance come from `instance.exports`. Calling either
+    converts Python values (`__call__`) or exact bit patterns (`call_raw`).
+    """
+
+    def __init__(self, fn: Callable, type: FuncType):
+        if not callable(fn):
+            raise TypeError(f"Func needs a callable, not {fn.__class__.__name__}")
+        if not isinstance(type, FuncType):
+            raise TypeError("Func needs an aot.model.FuncType as its type")
+        self._init(type)
+        self._callable = fn
+
+    def _init(self, ft: FuncType) -> None:
+        self._type = ft
+        self._callable = None  # set for host functions
+        self._owner = None  # the Instance a Wasm function belongs to (kept alive by us)
+        self._ref = None  # VMFuncRef * (Wasm functions; host functions once put in a table)
+        self._tramp = None  # the trampoline that calls _ref's signature
+        self._keep = None  # native things a host function's own VMFuncRef needs
+        self._plan = None  # how to call it, made on the first call
+        self._links: set = set()
+        self._externs: set = set()
+        weakref.finalize(self, release_externs, self._externs)
+
+    @classmethod
+    def _wasm(cls, owner, ref, ft: FuncType, tramp) -> "Func":
+        """A Wasm function: `ref` is its VMFuncRef *, `owner` what keeps it alive."""
+        f = cls.__new__(cls)
+        f._init(ft)
+        f._owner = owner
+        f._ref = ref
+        f._tramp = tramp
+        return f
+
+    @property
+    def type(self) -> FuncType:
+        return self._type
+
+    def __repr__(self) -> str:
+        kind = "host" if self._callable is not None else "wasm"
+        return f"<Func {kind} {self._type}>"
+
+    # ---- calls from Python -------------------------------------------------------------
+
+    def __call__(self, *args):
+        """Call with Python values; returns None, one value, or a tuple of values."""
+        ft = self._type
+        if len(args) != len(ft.params):
+            raise TypeError(f"function {ft} takes {len(ft.params)} arguments, got {len(args)}")
+        if self._callable is not None:
+            results = _split_results(ft, self._callable(*args))
+            values = [_normalise(t, v) for t, v in zip(ft.results, results)]
+        else:
+            plan = self._plan or self._make_plan()
+            holder = self._owner if self._owner is not None else self
+            bits = [enc(a, holder) for enc, a in zip(plan.encoders, args)]
+            values = [dec(b) for dec, b in zip(plan.decoders, self._invoke(bits))]
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def call_raw(self, *bits: int) -> tuple[int, ...]:
+        """Call with exact bit patterns (unsigned ints; f32 as its u32 bits, references as
+        pointer-sized ints, 0 = null); returns the results' bits the same way."""
+        ft = self._type
+        if len(bits) != len(ft.params):
+            raise TypeError(f"function {ft} takes {len(ft.params)} arguments, got {len(bits)}")
+        args = []
+        for t, b in zip(ft.params, bits):
+            if not isinstance(b, int):
+                raise TypeError(f"call_raw takes ints, got {type(b).__name__}")
+            b = mask(t, b)
+            if t is ValType.FUNCREF and b:
+                func = Func._from_address(b, strict=True)
+                link(func, self._owner if self._owner is not None else self)
+            args.append(b)
+        if self._callable is None:
+            return tuple(self._invoke(args))
+        results = _split_results(ft, self._callable(*[from_bits(t, b) for t, b in zip(ft.params, args)]))
+        return tuple(to_bits(t, v, self) for t, v in zip(ft.results, results))
+
+    def _make_plan(self) -> "_Plan":
+        ref = self._ref  # immutable once the owning instance is built
+        self._plan = _Plan(self._type, self._tramp, ref.native_fn, ref.vmctx)
+        return self._plan
+
+    def _invoke(self, bits: list[int]) -> list[int]:
+        """Run the Wasm function on raw bits through aot_invoke (the GIL is released)."""
+        plan = self._plan or self._make_plan()
+        n = plan.nwords
+        words = ffi.new("uint64_t[]", n + _TRAP_INFO_WORDS)  # slots, then the trap record
+        for i, b in enumerate(bits):
+            words[2 * i] = b & MASK64
+            if b > MASK64:
+                words[2 * i + 1] = b >> 64
+        info = words + n
+        if lib.aot_invoke(plan.tramp, plan.fn, plan.vmctx, words, info):
+            raise_trap(ffi.cast("aot_trap_info *", info))
+        return [read_slot(words, i, t) for i, t in enumerate(self._type.results)]
+
+    # ---- calls from Wasm (host functions) ----------------------------------------------
+
+    def _call_from_wasm(self, words, holder) -> None:
+        """Run the callable on the params in slot buffer `words` (uint64_t *) and store its
+        results there. `holder` is the instance that receives the results (it keeps
+        references alive)."""
+        ft = self._type
+        args = [from_bits(t, read_slot(words, i, t)) for i, t in enumerate(ft.params)]
+        results = _split_results(ft, self._callable(*args))
+        out = [to_bits(t, v, holder) for t, v in zip(ft.results, results)]
+        for i, (t, b) in enumerate(zip(ft.results, out)):
+            write_slot(words, i, t, b)
+
+    # ---- as a funcref ------------------------------------------------------------------
+
+    def _funcref_address(self) -> int:
+        """The VMFuncRef * that stands for this function in tables, globals and calls."""
+        if self._ref is None:
+            self._make_host_ref()
+        return int(ffi.cast("uintptr_t", self._ref))
+
+    def _make_host_ref(self) -> None:
+        # A host function gets its own VMFuncRef through the host adapter of any loaded
+        # module with the same signature (adapters are only generated into modules).
+        tid = type_id(self._type)
+        found = provider(tid)
+        if found is None:
+            raise LinkError(f"cannot use host function {self._type} as a funcref: no loaded "
+                            "module has that signature (load one that does first)")
+        module, type_index = found
+        hc = ffi.new("HostContext *")
+        handle = ffi.new_handle(HostBinding(self, self))
+        hc.builtins = lib.aot_builtins_table()
+        hc.callback = host_callback_pointer()
+        hc.handle = handle
+        ref = ffi.new("VMFuncRef *")
+        ref.native_fn = module._adapter(type_index)
+        ref.vmctx = hc
+        ref.type_id = tid
+        self._keep = (hc, handle, module)
+        self._ref = ref
+        self._tramp = module._trampoline(type_index)
+        addr = int(ffi.cast("uintptr_t", ref))
+        register_funcrefs(self, [(addr, None)])
+        weakref.finalize(self, unregister_funcrefs, [addr])
+
+    @staticmethod
+    def _from_address(addr: int, *, strict: bool = False) -> "Func":
+        """The Func a funcref pointer stands for."""
+        hit = funcref_owner(addr)
+        if hit is not None:
+            owner, index = hit
+            return owner if index is None else owner._func(index)
+        if strict:
+            raise ValueError(f"{addr:#x} is not a funcref this runtime knows")
+        # Not registered (should not happen): call it through any module with its signature.
+        ref = ffi.cast("VMFuncRef *", addr)
+        ft = functype(ref.type_id)
+        found = provider(ref.type_id)
+        if ft is None or found is None:
+            raise ValueError(f"{addr:#x} is not a funcref this runtime knows")
+        module, type_index = found
+        f = Func._wasm(module, ref, ft, module._trampoline(type_index))
+        return f
+
+
+_TRAP_INFO_WORDS = (ffi.sizeof("aot_trap_info") + 7) // 8  # the trap record after the slots
+
+
+class _Plan:
+    """What calling one Wasm function needs, computed once: entry points and converters."""
+
+    __slots__ = ("tramp", "fn", "vmctx", "nwords", "encoders", "decoders")
+
+    def __init__(self, ft: FuncType, tramp, fn, vmctx):
+        self.tramp, self.fn, self.vmctx = tramp, fn, vmctx
+        self.nwords = 2 * max(len(ft.params), len(ft.results), 1)
+        self.encoders = [_ref_encoder(t) if t.is_ref else _num_encoder_with_holder(num_encoder(t))
+                         for t in ft.params]
+        self.decoders = [_ref_decoder(t) if t.is_ref else num_decoder(t) for t in ft.results]
+
+
+def _num_encoder_with_holder(enc):
+    return lambda v, holder: enc(v)
+
+
+def _ref_encoder(t: ValType):
+    return lambda v, holder: to_bits(t, v, holder)
+
+
+def _ref_decoder(t: ValType):
+    return lambda bits: from_bits(t, bits)
+
+
+class HostBinding:
+    """What a HostContext's handle points at: the function and who receives its results."""
+
+    __slots__ = ("func", "holder")
+
+    def __init__(self, func: Func, holder) -> None:
+        self.func = func
+        self.holder = holder
+
+
+def host_callback_pointer():
+    """The C address of the runtime's host callback (HostContext.callback)."""
+    from . import _hostcall  # noqa: F401  (defines the callback's Python side)
+    return ffi.cast("void *", lib.aot_host_callback)
+
+
+# ---- value conversion including references ---------------------------------------------
+
+def _normalise(t: ValType, v):
+    """A host function's result as Wasm would return it (checked; i32 wrapped signed)."""
+    if t is ValType.FUNCREF:
+        if v is not None and not isinstance(v, Func):
+            raise TypeError(f"expected a Func or None for funcref, got {type(v).__name__}")
+        return v
+    if t is ValType.EXTERNREF:
+        return v
+    return bits_to_num(t, num_to_bits(t, v))
+
+
+def to_bits(t: ValType, v, holder) -> int:
+    """Bits for value `v` of type `t` going into Wasm; `holder` (an object with `_links`
+    and `_externs`) is what will hold a reference, and so keeps it alive."""
+    if t is ValType.FUNCREF:
+        if v is None:
+            return 0
+        if not isinstance(v, Func):
+            raise TypeError(f"expected a Func or None for funcref, got {type(v).__name__}")
+        addr = v._funcref_address()
+        link(v, holder)
+        return addr
+    if t is ValType.EXTERNREF:
+        return hold_extern(v, holder._externs)
+    return num_to_bits(t, v)
+
+
+def from_bits(t: ValType, bits: int):
+    """The Python value for bits of type `t` coming out of Wasm."""
+    if t is ValType.FUNCREF:
+        return Func._from_address(bits) if bits else None
+    if t is ValType.EXTERNREF:
+        return extern_object(bits)
+    return bits_to_num(t, bits)
+
+
+def _split_results(ft: FuncType, value) -> list:
+    n = len(ft.results)
+    if n == 0:
+        if value is not None:
+            raise TypeError(f"host function {ft} must return None, got {type(value).__name__}")
+        return []
+    if n == 1:
+        return [value]
+    if not isinstance(value, (tuple, list)) or len(value) != n:
+        raise TypeError(f"host function {ft} must return a tuple of {n} values")
+    return list(value)

@@ -1,0 +1,65 @@
+/* Declarations shared between the runtime's C files; not part of the public API. */
+#ifndef AOT_INTERNAL_H
+#define AOT_INTERNAL_H
+
+#include <setjmp.h>
+#include <stdatomic.h>
+
+#include "aot_runtime.h"
+
+/* Thread-local variables the signal handler reads use the initial-exec model: it
+ * resolves to a fixed offset from the thread pointer, so reading it never calls
+ * __tls_get_addr (which may allocate, and is not async-signal-safe). */
+#define AOT_TLS_SIGNAL_SAFE __thread __attribute__((tls_model("initial-exec")))
+
+/* ---- address-range registries, readable from a signal handler ---- */
+
+/* One registered range. seq is a sequence lock: odd while a writer changes the slot. */
+typedef struct aot_range_slot {
+    _Atomic uint64_t seq;
+    _Atomic uintptr_t lo;
+    _Atomic uintptr_t hi;
+} aot_range_slot;
+
+typedef struct aot_registry {
+    aot_range_slot *slots;
+    int capacity;
+    _Atomic int high_water; /* readers scan slots [0, high_water) */
+} aot_registry;
+
+extern aot_registry aot_guard_registry; /* guard-memory reservations */
+extern aot_registry aot_code_registry;  /* text of loaded compiled modules */
+
+/* Writers (serialised by a mutex inside) return the slot or -1 when full. */
+int aot_registry_add(aot_registry *r, uintptr_t lo, uintptr_t hi);
+void aot_registry_remove(aot_registry *r, int slot);
+/* Async-signal-safe, lock-free: 1 when addr lies in a stable registered range. */
+int aot_registry_contains(aot_registry *r, uintptr_t addr);
+
+/* ---- entries (one per active aot_invoke on a thread) ---- */
+
+typedef struct aot_entry {
+    sigjmp_buf jump;
+    struct aot_entry *outer;
+    uintptr_t stack_limit;
+    aot_trap_info trap; /* written by the trap builtin or the signal handler, then jumped to */
+} aot_entry;
+
+extern AOT_TLS_SIGNAL_SAFE aot_entry *aot_current_entry;
+
+/* Per-thread setup done on the first entry: stack bounds and an alternate signal stack. */
+void aot_thread_setup(void);
+/* Give every thread that runs Wasm an alternate signal stack (signals.c). */
+void aot_ensure_altstack(void);
+
+/* Leave the innermost entry with a trap. Never returns. */
+__attribute__((noreturn)) void aot_raise_trap(aot_entry *entry);
+
+/* Write a fixed message to stderr and abort (async-signal-safe). */
+__attribute__((noreturn)) void aot_fatal(const char *message);
+
+/* A tiny spinlock for grow operations (rare and short). */
+void aot_spin_lock(uint32_t *lock);
+void aot_spin_unlock(uint32_t *lock);
+
+#endif /* AOT_INTERNAL_H */
