@@ -42,6 +42,7 @@ typedef struct aot_entry {
     sigjmp_buf jump;
     struct aot_entry *outer;
     uintptr_t stack_limit;
+    uintptr_t stack_lo; /* lowest usable byte of this thread's stack (signals.c) */
     aot_trap_info trap; /* written by the trap builtin or the signal handler, then jumped to */
 } aot_entry;
 

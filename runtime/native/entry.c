@@ -89,6 +89,7 @@ int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *o
     memset(&entry.trap, 0, sizeof entry.trap);
     entry.outer = outer;
     entry.stack_limit = aot_thread_stack_limit();
+    entry.stack_lo = stack_lo;
     tctx.stack_limit = entry.stack_limit;
     tctx.entry = &entry;
 

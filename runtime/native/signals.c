@@ -11,7 +11,16 @@
  *      the runtime, in Python or in any other library is a real bug and must not be
  *      hidden as a trap, even if it touched a guard region.
  * With all four, the faulting instruction is a Wasm load/store of the innermost call
- * on this thread. Compiled code holds no locks and owns no resources, so abandoning
+ * on this thread.
+ *
+ * A fault is CALL_STACK_EXHAUSTED when 1, 2 and 4 hold and the address lies in the
+ * STACK_GUARD_WINDOW bytes just below this thread's stack. The prologue's stack-limit
+ * check runs only after LLVM has allocated the frame, and a frame larger than the
+ * runtime's margin (a hostile function keeping many values live) would reach the
+ * thread's guard page first. Frames are allocated with inline stack probes that touch
+ * every page in order, so such an overflow always faults within the first page below
+ * the stack; the window is wider only for tolerance. The faulting instruction is then
+ * the probe in a Wasm prologue, and abandoning the frames is as safe as for case 3. Compiled code holds no locks and owns no resources, so abandoning
  * its frames with siglongjmp is safe, like the TRAP builtin does.
  *
  * Everything else is chained to the handler that was installed before ours:
@@ -88,15 +97,27 @@ static void chain(int sig, siginfo_t *info, void *uctx) {
     }
 }
 
+#define STACK_GUARD_WINDOW ((uintptr_t)64 * 1024)
+
+/* The trap a Wasm-code fault at `addr` stands for, or 0 if it is none of ours. */
+static uint32_t classify(const aot_entry *entry, uintptr_t addr) {
+    if (aot_registry_contains(&aot_guard_registry, addr))
+        return AOT_TRAP_MEMORY_OUT_OF_BOUNDS;
+    if (entry->stack_lo > STACK_GUARD_WINDOW && addr < entry->stack_lo &&
+        addr >= entry->stack_lo - STACK_GUARD_WINDOW)
+        return AOT_TRAP_CALL_STACK_EXHAUSTED;
+    return 0;
+}
+
 static void handle_fault(int sig, siginfo_t *info, void *uctx) {
     int saved_errno = errno;
     aot_entry *entry = aot_current_entry;
     if (info->si_code > 0 && entry != NULL) {
         uintptr_t addr = (uintptr_t)info->si_addr;
         uintptr_t pc = faulting_pc(uctx);
-        if (aot_registry_contains(&aot_guard_registry, addr) &&
-            aot_registry_contains(&aot_code_registry, pc)) {
-            entry->trap.code = AOT_TRAP_MEMORY_OUT_OF_BOUNDS;
+        uint32_t code = classify(entry, addr);
+        if (code != 0 && aot_registry_contains(&aot_code_registry, pc)) {
+            entry->trap.code = code;
             entry->trap.func_index = AOT_NO_FUNC_INDEX;
             entry->trap.pc = pc;
             entry->trap.fault_addr = addr;

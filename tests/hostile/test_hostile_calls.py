@@ -1,6 +1,8 @@
 """Hostile control flow: forged indirect calls, runaway recursion, hostile host callbacks."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -130,3 +132,49 @@ def test_funcref_from_a_table_to_a_dead_module_stays_valid(instantiate):
     del producer
     gc.collect()
     assert table.get(0)() == 31
+
+
+def _huge_frame_module(live_values: int) -> str:
+    """A recursive function that keeps `live_values` f64 values live at once, so LLVM
+    gives it a frame of about 8 bytes per value (floats are never reassociated)."""
+    loads = "".join(f"(f64.mul (f64.load offset={8 * i} (local.get 0)) (f64.const {i}.5))"
+                    for i in range(live_values))
+    return f"""(module (memory 1)
+      (func $f (export "f") (param i32) (result f64)
+        {loads}
+        {"f64.add " * (live_values - 1)}
+        (if (result f64) (local.get 0)
+          (then (call $f (i32.sub (local.get 0) (i32.const 1))))
+          (else (f64.const 0)))
+        f64.add))"""
+
+
+@pytest.mark.parametrize("strategy", ["guard", "bounds"])
+def test_frame_larger_than_the_stack_margin_traps_instead_of_crashing(to_wasm, tmp_path, strategy):
+    # The prologue's stack check runs after LLVM has allocated the frame, so a frame
+    # bigger than the runtime's margin reaches the thread's guard page first; the
+    # signal handler must turn that into CALL_STACK_EXHAUSTED. A 16 KiB margin and a
+    # ~32 KB frame on a 256 KiB thread make it happen without a huge module.
+    wasm = tmp_path / "frame.wasm"
+    wasm.write_bytes(to_wasm(_huge_frame_module(4000)))
+    script = f"""
+import threading, runtime
+from runtime._native_loader import lib
+f = runtime.load({str(wasm)!r}, memory={strategy!r}, cache_dir={str(tmp_path)!r}).instantiate().exports.f
+lib.aot_set_stack_margin(16 * 1024)
+out = []
+def run():
+    for _ in range(3):  # repeatedly: the thread and its altstack stay usable
+        try:
+            f(1000)
+        except runtime.Trap as t:
+            out.append(t.kind.name)
+    out.append(f(0))
+threading.stack_size(256 * 1024)
+t = threading.Thread(target=run); t.start(); t.join()
+print(out)
+"""
+    proc = subprocess.run([sys.executable, "-X", "faulthandler", "-c", script], capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == str(["CALL_STACK_EXHAUSTED"] * 3 + [0.0])
