@@ -6,8 +6,7 @@ PY := .venv/bin/python
 setup: .venv/.installed
 
 .venv/.installed: pyproject.toml setup.py
-	@command -v clang >/dev/null && command -v wasm-ld >/dev/null && command -v ld.lld >/dev/null || \
-	  { echo "installing clang and lld (apt-get)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang lld; }
+	bash scripts/install-system-deps.sh
 	python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
