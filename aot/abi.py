@@ -15,8 +15,8 @@ Every Wasm function (defined, imported, host adapter) has the native signature
 - `tctx`: the per-call thread context (TCTX_*), created by the runtime's entry
   function `aot_invoke` on the native stack. Carries the stack limit.
 - Wasm i32/i64/f32/f64 map to LLVM i32/i64/float/double; funcref and externref
-  map to `ptr` (0 = null; a funcref points at a VMFuncRef); v128 maps to <16 x i8>
-  passed as i128 (reserved for SIMD).
+  map to `ptr` (0 = null; a funcref points at a VMFuncRef); v128 maps to i128 (lane 0
+  in the low bits; the SIMD lowering bitcasts it to LLVM vector types inside functions).
 - No results: void. One result: that value. Several: an LLVM literal struct.
 
 Entry from the host: per module type index T the `.so` defines

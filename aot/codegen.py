@@ -38,6 +38,16 @@ def target_machine(triple: str | None = None, cpu: str | None = None, features: 
                                         reloc="pic", codemodel="default")
 
 
+def known_features(triple: str | None = None, cpu: str | None = None) -> str:
+    """The CPU features `target_machine(triple, cpu)` is built with, when they are known:
+    this host's ("+sse2,+ssse3,-avx512f,...") for a host build, else "" (the target's or
+    the named CPU's own defaults, which llvmlite cannot list)."""
+    if triple is None and cpu is None:
+        _init_targets()
+        return llvm.get_host_cpu_features().flatten()
+    return ""
+
+
 def optimize(ir_text_or_module, tm: llvm.TargetMachine, opt_level: int) -> llvm.ModuleRef:
     """Parse and verify the IR, then run LLVM's default -O<opt_level> module pipeline."""
     text = str(ir_text_or_module) if isinstance(ir_text_or_module, ir.Module) else ir_text_or_module
@@ -60,4 +70,4 @@ def emit_assembly(modref: llvm.ModuleRef, tm: llvm.TargetMachine) -> str:
     return tm.emit_assembly(modref)
 
 
-__all__ = ["target_machine", "optimize", "emit_object", "emit_assembly"]
+__all__ = ["target_machine", "known_features", "optimize", "emit_object", "emit_assembly"]

@@ -71,7 +71,8 @@ def compile_wasm(wasm: bytes, *, memory: str | MemoryStrategy = "guard", opt_lev
     stage("translating")
     try:
         ir_module = translate_module(module, strategy=opts.memory, triple=tm.triple,
-                                     data_layout=str(tm.target_data), compiler_version=COMPILER_VERSION)
+                                     data_layout=str(tm.target_data), compiler_version=COMPILER_VERSION,
+                                     features=codegen.known_features(opts.target, opts.cpu))
     except AotError:
         raise
     except Exception as e:  # a bug of ours: say where, don't leak a bare traceback to users

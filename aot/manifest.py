@@ -6,8 +6,9 @@ layout. Data segment bytes live in the `aot_data` symbol; the manifest gives eac
 segment's start and length there.
 
 Constant expressions are lists of `[op, imm]`: `["i32.const", -1]`,
-`["f32.const", bits]`, `["ref.null", "funcref"]`, `["ref.func", 3]`,
-`["global.get", 0]` (imm is null for ops without one).
+`["f32.const", bits]`, `["v128.const", bits]` (the 16 bytes as one little-endian
+unsigned int), `["ref.null", "funcref"]`, `["ref.func", 3]`, `["global.get", 0]`
+(imm is null for ops without one).
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def expr_to_json(expr: ConstExpr | None) -> list | None:
         imm = ins.imm
         if isinstance(imm, ValType):
             imm = imm.text
+        elif isinstance(imm, bytes):  # v128.const: JSON has no bytes
+            imm = int.from_bytes(imm, "little")
         out.append([ins.op, imm])
     return out
 
@@ -131,4 +134,5 @@ def globaltype(d: dict) -> GlobalType:
 def expr_from_json(e: list | None) -> ConstExpr | None:
     if e is None:
         return None
-    return tuple(Instr(op, imm, 0) for op, imm in e)
+    return tuple(Instr(op, imm.to_bytes(16, "little") if op == "v128.const" else imm, 0)
+                 for op, imm in e)

@@ -19,6 +19,11 @@ Public API (everything else is private):
               FormatVersionError
   types       FuncType, TableType, MemoryType, GlobalType, Limits, ValType, MemoryStrategy
 
+Values: i32/i64 as ints (returned signed), f32/f64 as floats, funcref as Func or None,
+externref as any object or None, v128 as an int (returned unsigned; lane 0 in the low
+bits) or, going in, 16 bytes (bytes/bytearray/memoryview, lane 0 first). `call_raw`
+takes and returns exact bit patterns as unsigned ints (128 bits for v128).
+
 Lifetimes: see `runtime._links` (linked objects keep each other alive). Threads: calls
 release the GIL; trap state is per thread. Several threads may call into instances at
 once; a 'bounds' memory must not be grown by one thread while another runs code that

@@ -241,7 +241,7 @@ class Instance:
                 stack.append(imm & MASK32)
             elif op == "i64.const":
                 stack.append(imm & MASK64)
-            elif op in ("f32.const", "f64.const"):
+            elif op in ("f32.const", "f64.const", "v128.const"):  # raw bits already
                 stack.append(imm)
             elif op == "ref.null":
                 stack.append(0)

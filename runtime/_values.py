@@ -3,8 +3,11 @@
 Raw bits are unsigned ints of the type's width: i32/f32 -> 32 bits, i64/f64 -> 64,
 funcref/externref -> pointer-sized (0 = null), v128 -> 128. Python values: ints
 (i32/i64 results are signed), floats, `Func` or None for funcref, any object or None
-for externref, an int for v128. A slot is 16 bytes, two little-endian u64 words,
-the value in the low bytes; buffers of slots are handled as `uint64_t *`.
+for externref. A v128 goes in as an int (unsigned, or signed down to -2**127) or as 16
+bytes (bytes/bytearray/memoryview, lane 0 first, i.e. little-endian), and always comes
+out as an unsigned int: `v.to_bytes(16, "little")` gives the bytes back. A slot is 16
+bytes, two little-endian u64 words, the value in the low bytes; buffers of slots are
+handled as `uint64_t *`.
 """
 from __future__ import annotations
 
@@ -51,6 +54,18 @@ def _checked_int(t: ValType, lo: int, hi: int, width_mask: int):
     return enc
 
 
+def _v128(v) -> int:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        data = bytes(v)
+        if len(data) != 16:
+            raise ValueError(f"a v128 needs 16 bytes, got {len(data)}")
+        return int.from_bytes(data, "little")
+    return _v128_int(v)
+
+
+_v128_int = _checked_int(ValType.V128, -(1 << 127), MASK128, MASK128)
+
+
 def _float(t: ValType, to_bits):
     def enc(v) -> int:
         if not isinstance(v, (int, float)):
@@ -62,7 +77,7 @@ def _float(t: ValType, to_bits):
 _ENCODERS = {
     ValType.I32: _checked_int(ValType.I32, -(1 << 31), MASK32, MASK32),
     ValType.I64: _checked_int(ValType.I64, -(1 << 63), MASK64, MASK64),
-    ValType.V128: _checked_int(ValType.V128, -(1 << 127), MASK128, MASK128),
+    ValType.V128: _v128,
     ValType.F32: _float(ValType.F32, f32_bits),
     ValType.F64: _float(ValType.F64, f64_bits),
 }

@@ -25,6 +25,7 @@ from aot.abi import Builtin, TCtx, TrapCode, VMContextLayout, VMCtxHeader
 from aot.model import FuncType, Module
 
 from .irutils import I32, I64, PTR, VOID, byte_gep, call_ptr, i32, i64
+from .target import TargetInfo
 
 TRAP_FN_TYPE = ir.FunctionType(VOID, [I32, I32])
 
@@ -59,9 +60,11 @@ class Metadata:
 class ModuleEnv:
     """Module-wide state of a translation: the IR module, layout, declared functions."""
 
-    def __init__(self, module: Module, ir_module: ir.Module, memory):
+    def __init__(self, module: Module, ir_module: ir.Module, memory,
+                 target: TargetInfo | None = None):
         self.wasm = module
         self.ir = ir_module
+        self.target = target or TargetInfo.from_triple(ir_module.triple)
         self.layout = VMContextLayout.for_module(module)
         self.memory = memory  # the MemoryStrategy implementation (aot.translate.memory)
         self.md = Metadata(ir_module)

@@ -6,15 +6,13 @@ from llvmlite import ir
 from aot.abi import TrapCode
 from aot.errors import AotError, CompileError
 from aot.model import Function
-from aot.opcodes import OPS_BY_NAME, PREFIX_FD
+from aot.opcodes import OPS_BY_NAME
 
 from .environ import FuncEnv, ModuleEnv
 from .irutils import I64, PTR, VAL_TYPES, pack, zero
-from .ops import bulk, call, control, memory_ops, reference, table, variables
+from .ops import bulk, call, control, memory_ops, reference, simd, table, variables
 from .ops.control import STRUCTURAL, Frame, Kind
 from .ops.numeric import NUMERIC_OPS, lower_numeric
-
-SIMD_ERROR = "SIMD is not supported yet (issue 3)"
 
 # Functions that call no Wasm function and have at most this many locals skip the
 # stack check: they cannot recurse, and the runtime leaves a margin below the stack
@@ -33,19 +31,12 @@ def _numeric(op: str, arity: int):
 
 def _handlers() -> dict:
     table_ = {op: _numeric(op, len(OPS_BY_NAME[op].sig[0])) for op in NUMERIC_OPS}
-    for mod in (control, variables, memory_ops, table, call, reference, bulk):
+    for mod in (control, variables, memory_ops, table, call, reference, bulk, simd):
         table_.update(mod.HANDLERS)
     return table_
 
 
 HANDLERS = _handlers()
-
-
-def _unsupported(op: str) -> str:
-    info = OPS_BY_NAME.get(op)
-    if op.startswith("v128") or (info and isinstance(info.code, tuple) and info.code[0] == PREFIX_FD):
-        return SIMD_ERROR
-    return f"instruction {op} is not supported"
 
 
 class FunctionTranslator(FuncEnv):
@@ -77,7 +68,7 @@ class FunctionTranslator(FuncEnv):
                     self._pos = pos
                     handler = handlers.get(ins.op)
                     if handler is None:
-                        raise CompileError(_unsupported(ins.op))
+                        raise CompileError(f"instruction {ins.op} is not supported")
                     handler(self, ins)
         except Exception as e:
             raise self._located(e) from e

@@ -13,6 +13,7 @@ from .environ import ModuleEnv
 from .function import FunctionTranslator
 from .irutils import I8, I64, PTR, FnAttributes, FnPtr, native_fn_type
 from .memory import memory_access
+from .target import TargetInfo
 
 # dso_local: calls between the module's functions are direct, not through the PLT, and
 # cannot be interposed by a same-named symbol of another loaded module (every module
@@ -51,13 +52,17 @@ def _bytes(m: ir.Module, name: str, data: bytes, section: str | None = None) -> 
 
 
 def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, data_layout: str,
-                     compiler_version: str) -> ir.Module:
-    """The LLVM module of a decoded, validated Wasm module (see aot.abi for its contents)."""
+                     compiler_version: str, features: str = "") -> ir.Module:
+    """The LLVM module of a decoded, validated Wasm module (see aot.abi for its contents).
+
+    `features`: CPU features the code may assume beyond the triple's baseline, as LLVM's
+    "+a,-b" string (see aot.translate.target); empty for portable code.
+    """
     strategy = MemoryStrategy(strategy)
     m = ir.Module(name="wasm")  # never a name from the binary: it would be printed into the IR text
     m.triple = triple
     m.data_layout = data_layout
-    env = ModuleEnv(module, m, memory_access(strategy))
+    env = ModuleEnv(module, m, memory_access(strategy), TargetInfo.from_triple(triple, features))
     _declare_functions(env)
     n_imp = env.num_imported_funcs
     for i, code in enumerate(module.codes):

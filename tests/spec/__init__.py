@@ -3,9 +3,9 @@
 Run from the repository root:
 
     python -m tests.spec [--strategy guard|bounds|both] [--files PATTERN...] [--jobs N]
-                         [--simd] [--verbose] [--timeout S] [--update-known-failures]
+                         [--no-simd] [--verbose] [--timeout S] [--update-known-failures]
     python -m pytest -m spec                  # one test per (file, strategy)
-    python -m pytest -m spec --spec-simd      # also the simd_*.wast files
+    python -m pytest -m spec --spec-no-simd   # without the simd_*.wast files
 
 The suite is `$AOT_SPEC_TESTSUITE` or `<repo>/../shared/wasm-testsuite` (its `2.0/`).
 

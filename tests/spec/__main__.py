@@ -20,7 +20,9 @@ def _parse_args(argv):
     ap.add_argument("--files", nargs="+", metavar="PATTERN",
                     help="only files whose name matches a glob or contains a substring")
     ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--simd", action="store_true", help="also run the simd_*.wast files")
+    ap.add_argument("--no-simd", dest="simd", action="store_false",
+                    help="leave out the simd_*.wast files (run by default)")
+    ap.add_argument("--simd", dest="simd", action="store_true", help=argparse.SUPPRESS)  # the default
     ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per file and strategy")
     ap.add_argument("--update-known-failures", action="store_true",
                     help="rewrite known_failures/<strategy>.txt from this run")

@@ -2,7 +2,7 @@
 
 A test fails on a command that fails but is not listed, on a listed command that now
 passes, and on a crash or timeout unless the file is listed as `file.wast:* crash`.
-SIMD files run only with `--spec-simd`.
+SIMD files are part of it; `--spec-no-simd` leaves them out.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _params(simd: bool) -> list:
 
 def pytest_generate_tests(metafunc):
     if "wast" in metafunc.fixturenames:
-        metafunc.parametrize(("wast", "strategy"), _params(metafunc.config.getoption("spec_simd", False)))
+        metafunc.parametrize(("wast", "strategy"), _params(not metafunc.config.getoption("spec_no_simd", False)))
 
 
 def test_spec_file(wast, strategy):

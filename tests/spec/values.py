@@ -111,7 +111,8 @@ def bits_from_python(valtype: str, value) -> int:
     """Bits of a Python value as a runtime returns it (e.g. `Global.value`).
 
     Integers may come back signed; floats as Python floats (f32 via a float32 pack, which
-    keeps NaN payloads on every platform we target); references as ints or None.
+    keeps NaN payloads on every platform we target); references as ints or None; v128 as
+    an int or 16 bytes.
     """
     if valtype in ("i32", "i64"):
         return int(value) & _mask(_WIDTH[valtype])
@@ -121,6 +122,10 @@ def bits_from_python(valtype: str, value) -> int:
         return struct.unpack("<Q", struct.pack("<d", value))[0] if isinstance(value, float) else int(value)
     if valtype in ("externref", "funcref"):
         return 0 if value is None else int(value)
+    if valtype == "v128":  # an unsigned int, or 16 bytes with lane 0 first
+        if isinstance(value, (bytes, bytearray)):
+            return int.from_bytes(value, "little")
+        return int(value) & _mask(128)
     raise UnsupportedValue(f"cannot read a {valtype} value")
 
 
@@ -141,4 +146,6 @@ def describe_bits(valtype: str, bits: int) -> str:
         return f"f64:{bits} ({struct.unpack('<d', struct.pack('<Q', bits & _mask(64)))[0]!r}, {bits:#018x})"
     if valtype == "externref" and bits:
         return f"externref:{bits - 1}"
+    if valtype == "v128":  # the bytes, lane 0 first, so any lane type can be read off
+        return f"v128:{bits.to_bytes(16, 'little').hex(' ')}" if 0 <= bits < 1 << 128 else f"v128:{bits}"
     return f"{valtype}:{bits}"

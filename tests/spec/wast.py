@@ -46,12 +46,12 @@ def suite_dir() -> Path:
 
 
 def is_simd(name: str) -> bool:
-    """SIMD files are a separate milestone; they are only run when asked for."""
+    """The SIMD proposal's files (`simd_*.wast`); part of the 2.0 suite, run by default."""
     return Path(name).name.startswith("simd_")
 
 
-def wast_files(simd: bool = False, patterns: list[str] | None = None) -> list[Path]:
-    """The suite's files, sorted: non-SIMD ones, plus the SIMD ones if `simd`.
+def wast_files(simd: bool = True, patterns: list[str] | None = None) -> list[Path]:
+    """The suite's files, sorted: all of them, or the non-SIMD ones if not `simd`.
 
     `patterns` are fnmatch globs or plain substrings of the file name (`i32`, `memory*`);
     a file is selected if any pattern matches.

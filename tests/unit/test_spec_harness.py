@@ -109,6 +109,17 @@ def test_bits_from_python_values():
     assert values.bits_from_python("f32", 666.6) == f32(666.6)
     assert values.bits_from_python("f64", 1.0) == 0x3FF0000000000000
     assert values.bits_from_python("externref", None) == 0
+    assert values.bits_from_python("v128", (1 << 128) - 1) == (1 << 128) - 1
+    assert values.bits_from_python("v128", bytes(range(16))) == int.from_bytes(bytes(range(16)), "little")
+
+
+def test_matches_v128_f64_lanes_and_rejects_wider_bits():
+    expected = {"type": "v128", "lane_type": "f64", "value": ["nan:arithmetic", "9218868437227405312"]}
+    good = 0xFFF8000000000123 | 0x7FF0000000000000 << 64
+    assert values.matches(expected, good)
+    assert not values.matches(expected, 0x7FF4000000000000 | 0x7FF0000000000000 << 64)  # signalling
+    assert not values.matches(expected, good | 1 << 128)
+    assert values.describe_bits("v128", 0x0201).startswith("v128:01 02 00")
 
 
 # ---- command model ---------------------------------------------------------------------

@@ -56,6 +56,13 @@ def may_fold_to_operand(method: str, args: list[ir.Value]) -> bool:
     return False
 
 
+def folds_with(method: str, position: int, ty: ir.Type, bits: int) -> bool:
+    """Whether an operand at `position` of `method` whose value has the bit pattern `bits`
+    (float type `ty`) lets LLVM rewrite the instruction to its other operand or its
+    negation (used per lane for SIMD constants)."""
+    return bits in {_bits_of(ty, v) for v in _FOLDING_CONSTANTS[method][position]}
+
+
 def quiet(cx: NumericContext, value: ir.Value) -> ir.Value:
     """`value` with a signalling NaN made quiet (llvm.canonicalize; never folded away)."""
     return call_intrinsic(cx, "canonicalize", value.type, [value])
