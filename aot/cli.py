@@ -1,4 +1,4 @@
-"""The `aot` command line: `aot compile` and `aot inspect`."""
+"""The `aot` command line: `aot compile`, `aot inspect` and `aot run`."""
 from __future__ import annotations
 
 import argparse
@@ -136,6 +136,142 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+RUN_EPILOG = """\
+The program gets only what these options grant: its arguments, the --env
+variables, the --dir directories (it can reach nothing else of the host's
+filesystem: paths are resolved inside each directory, and '..', absolute paths
+and symlinks cannot leave it) and the host's stdin/stdout/stderr.
+
+A WASI command (it exports _start) runs, and aot exits with its exit status. A
+trap prints one line and exits with status 134. --invoke NAME calls the
+exported function NAME instead (after _initialize, for a reactor) with ARGS
+converted to its parameter types, and prints its results on one line.
+
+examples:
+  aot run prog.wasm -- input.txt -v
+  aot run --dir ./data::/data --env LANG=C prog.wasm -- /data/in.txt
+  aot run --invoke add lib.wasm -- 2 3
+
+The compiled .so is cached (see --cache-dir), so later runs start at once.
+"""
+
+EXIT_TRAP = 134  # like a process killed by SIGABRT, as other Wasm runtimes report traps
+
+
+def _parse_dirs(specs: list[str]) -> dict[str, str]:
+    preopens: dict[str, str] = {}
+    for spec in specs:
+        host, sep, guest = spec.partition("::")
+        if not host or (sep and not guest):
+            raise AotError(f"--dir {spec!r}: expected HOST or HOST::GUEST")
+        if not os.path.isdir(host):
+            raise AotError(f"--dir {spec!r}: {host} is not a directory")
+        preopens[guest or host] = host
+    return preopens
+
+
+def _parse_env(specs: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not name:
+            raise AotError(f"--env {spec!r}: expected NAME=VALUE (or NAME to pass the host's value)")
+        if sep:
+            env[name] = value
+        elif name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def _check_imports(module, label: str) -> None:
+    from runtime.wasi import MODULE
+    from runtime.wasi._imports import SIGNATURES
+
+    for mod, name, t in module.imports:
+        if mod == MODULE and name in SIGNATURES:
+            continue
+        what = f"{mod}.{name}"
+        if mod == MODULE:
+            raise AotError(f"{label} imports {what}, which is not a WASI preview 1 function")
+        raise AotError(f"{label} imports {what} ({t}), which `aot run` cannot provide: it only "
+                       f"provides WASI preview 1 ({MODULE}) functions")
+
+
+def _convert_arg(text: str, t, name: str):
+    from aot.model import ValType
+
+    try:
+        if t in (ValType.I32, ValType.I64):
+            return int(text, 0)
+        if t in (ValType.F32, ValType.F64):
+            return float(text)
+    except ValueError:
+        raise AotError(f"--invoke {name}: {text!r} is not a valid {t.text}") from None
+    raise AotError(f"--invoke {name}: cannot pass a {t.text} argument from the command line")
+
+
+def _format_result(v) -> str:
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _invoke(wasi, instance, name: str, argv: list[str], label: str) -> int:
+    from runtime import Func
+
+    exports = instance.exports
+    if name not in exports or not isinstance(exports[name], Func):
+        funcs = [n for n in exports if isinstance(exports[n], Func)]
+        raise AotError(f"{label} exports no function {name!r} (its functions: "
+                       f"{', '.join(funcs) or 'none'})")
+    func = exports[name]
+    params = func.type.params
+    if len(argv) != len(params):
+        raise AotError(f"--invoke {name}: the function takes {len(params)} argument(s) "
+                       f"({func.type}), got {len(argv)}")
+    values = [_convert_arg(a, t, name) for a, t in zip(argv, params)]
+    if "_initialize" in exports:
+        wasi.initialize(instance)
+    result = func(*values)
+    results = () if result is None else result if isinstance(result, tuple) else (result,)
+    if results:
+        print(" ".join(_format_result(v) for v in results), flush=True)
+    return 0
+
+
+def cmd_run(args) -> int:
+    import runtime
+    from runtime.wasi import Exit, Wasi, WasiConfig
+
+    label = args.input
+    source = _read_input(args.input) if args.input.endswith(".wat") else args.input
+    try:
+        module = runtime.load(source, memory=args.memory, opt_level=args.opt_level,
+                              cache_dir=args.cache_dir)
+        _check_imports(module, label)
+        config = WasiConfig(argv=[args.argv0 or args.input, *args.args],
+                            env=_parse_env(args.env), preopens=_parse_dirs(args.dir),
+                            stdin="inherit", stdout="inherit", stderr="inherit")
+        with Wasi(config) as wasi:
+            instance = module.instantiate(wasi.imports())
+            if args.invoke:
+                return _invoke(wasi, instance, args.invoke, args.args, label)
+            if "_start" not in instance.exports:
+                raise AotError(f"{label} is not a WASI command: it exports no '_start' function "
+                               "(for a reactor, call one of its exports with --invoke NAME)")
+            status = wasi.start(instance)
+    except Exit as e:  # proc_exit in _initialize or an invoked function
+        status = e.code
+    except runtime.Trap as e:
+        print(f"aot: error: {label}: wasm trap: {e}", file=sys.stderr)
+        return EXIT_TRAP
+    except runtime.Error as e:  # LoadError, LinkError, WasiError, ...
+        raise AotError(str(e)) from None
+    if status > 255:
+        print(f"aot: note: exit status {status} does not fit a process exit status; "
+              "exiting with 1", file=sys.stderr)
+        return 1
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aot", description="Compile WebAssembly to native shared objects.",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -163,12 +299,47 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("input", help="a .so made by `aot compile`")
     i.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
     i.set_defaults(func=cmd_inspect)
+    r = sub.add_parser("run", help="run a WASI program (.wasm, or a .so from `aot compile`)",
+                       usage="aot run [options] MODULE [-- ARGS...]",
+                       description="Compile (through the cache) and run a WebAssembly program that "
+                                   "uses WASI preview 1, with only the access granted below.",
+                       epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("input", metavar="MODULE",
+                   help="the program: a .wasm (or .wat, needs wasm-tools), or a .so made by `aot compile`")
+    r.add_argument("args", nargs="*", metavar="ARGS",
+                   help="the program's arguments (argv[1:]); put them after `--`")
+    r.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
+                   help="give the program the host directory HOST, under the name GUEST "
+                        "(default: HOST as written); repeatable")
+    r.add_argument("--env", action="append", default=[], metavar="NAME[=VALUE]",
+                   help="set an environment variable (NAME alone: the host's value); repeatable")
+    r.add_argument("--invoke", metavar="NAME",
+                   help="call the exported function NAME with ARGS and print its results, "
+                        "instead of running _start")
+    r.add_argument("--argv0", metavar="NAME", help="the program's argv[0] (default: MODULE as written)")
+    r.add_argument("--memory", choices=["guard", "bounds"], default=None,
+                   help="memory strategy to compile a .wasm with (default: guard); a .so must "
+                        "have been compiled with it")
+    r.add_argument("-O", dest="opt_level", type=int, choices=[0, 1, 2, 3], default=2, metavar="N",
+                   help="optimisation level 0..3 for compiling a .wasm (default: 2)")
+    r.add_argument("--cache-dir", metavar="DIR",
+                   help="where compiled modules are cached (default: $AOT_CACHE_DIR, else "
+                        "~/.cache/aot-wasm)")
+    r.set_defaults(func=cmd_run)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    program_args = None
+    if argv[:1] == ["run"] and "--" in argv:
+        # Everything after the first `--` belongs to the program, untouched.
+        cut = argv.index("--")
+        argv, program_args = argv[:cut], argv[cut + 1:]
     args = parser.parse_args(argv)
+    if program_args is not None:
+        args.args = list(args.args) + program_args
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

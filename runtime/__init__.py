@@ -9,7 +9,8 @@ Public API (everything else is private):
   load(path_or_bytes, *, memory=None, opt_level=2, cache_dir=None) -> Module
   Module      .imports .exports .strategy .target .instantiate(imports) -> Instance
   Instance    .exports (attribute or item access) .module
-  Func        Func(callable, FuncType); __call__(*values), call_raw(*bits), .type
+  Func        Func(callable, FuncType, caller=False); __call__(*values), call_raw(*bits), .type
+  Caller      what a Func(..., caller=True) gets first: .memory .exports .instance
   Memory      Memory(min, max=None, *, strategy="guard"); .size .data_len .grow(n) .set_limit(n)
               .read(offset, n) .write(offset, data) .view()
   Table       Table(elem, min, max=None, init=None); .size .get(i) .set(i, v) .grow(n, init)
@@ -18,6 +19,7 @@ Public API (everything else is private):
   errors      Error, LoadError, LinkError, ResourceError, GrowError, NativeBuildError,
               FormatVersionError
   types       FuncType, TableType, MemoryType, GlobalType, Limits, ValType, MemoryStrategy
+  WASI        WasiConfig, Wasi, Exit, WasiError; the `runtime.wasi` package (wasi.run)
 
 Values: i32/i64 as ints (returned signed), f32/f64 as floats, funcref as Func or None,
 externref as any object or None, v128 as an int (returned unsigned; lane 0 in the low
@@ -33,6 +35,7 @@ from aot.abi import MemoryStrategy, TrapCode
 from aot.manifest import FormatVersionError
 from aot.model import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
 
+from ._caller import Caller
 from ._errors import Error, GrowError, LinkError, LoadError, NativeBuildError, ResourceError
 from ._func import Func
 from ._global import Global
@@ -42,10 +45,13 @@ from ._memory import Memory
 from ._module import Module
 from ._table import Table
 from ._trap import Trap
+from . import wasi
+from .wasi import Exit, Wasi, WasiConfig, WasiError
 
 __all__ = [
     "load", "Module", "Instance", "Exports", "Func", "Memory", "Table", "Global", "Trap",
     "TrapCode", "Error", "LoadError", "LinkError", "ResourceError", "GrowError",
     "NativeBuildError", "FormatVersionError", "FuncType", "TableType", "MemoryType",
-    "GlobalType", "Limits", "ValType", "MemoryStrategy",
+    "GlobalType", "Limits", "ValType", "MemoryStrategy", "Caller", "wasi", "WasiConfig",
+    "Wasi", "Exit", "WasiError",
 ]

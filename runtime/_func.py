@@ -6,6 +6,7 @@ from typing import Callable
 
 from aot.model import FuncType, ValType
 
+from ._caller import caller_entry
 from ._errors import LinkError
 from ._links import link
 from ._native_loader import ffi, lib
@@ -23,15 +24,36 @@ class Func:
     `Func(callable, functype)` wraps a Python callable as a host function to import.
     Functions exported by an instance come from `instance.exports`. Calling either
     converts Python values (`__call__`) or exact bit patterns (`call_raw`).
+
+    `Func(callable, functype, caller=True)` calls `callable(caller, *params)` with a
+    `runtime.Caller` for the instance that imported it (its `.memory`, `.exports`).
+    Such a function can only be called from Wasm, through an import: not from Python,
+    and not as a funcref that Python puts in a table or passes to Wasm.
     """
 
-    def __init__(self, fn: Callable, type: FuncType):
+    def __init__(self, fn: Callable, type: FuncType, *, caller: bool = False):
         if not callable(fn):
             raise TypeError(f"Func needs a callable, not {fn.__class__.__name__}")
         if not isinstance(type, FuncType):
             raise TypeError("Func needs an aot.model.FuncType as its type")
         self._init(type)
         self._callable = fn
+        if caller:
+            self._take_caller(caller_entry(fn, type))
+
+    @classmethod
+    def _raw_host(cls, fn: Callable, type: FuncType) -> "Func":
+        """A host function called as `fn(caller, *param_bits)` returning result bits
+        (unsigned ints, as `call_raw`); numeric types only. For hot host functions."""
+        f = cls(fn, type)
+        f._take_caller(caller_entry(fn, type, raw=True))
+        return f
+
+    def _take_caller(self, entry) -> None:
+        # An instance attribute shadows the class's _call_from_wasm: ordinary host
+        # functions keep the class method and pay nothing for this feature.
+        self._call_from_wasm = entry
+        self._takes_caller = True
 
     def _init(self, ft: FuncType) -> None:
         self._type = ft
@@ -43,6 +65,7 @@ class Func:
         self._plan = None  # how to call it, made on the first call
         self._links: set = set()
         self._externs: set = set()
+        self._takes_caller = False
         weakref.finalize(self, release_externs, self._externs)
 
     @classmethod
@@ -68,6 +91,8 @@ class Func:
     def __call__(self, *args):
         """Call with Python values; returns None, one value, or a tuple of values."""
         ft = self._type
+        if self._takes_caller:
+            raise TypeError(_NO_CALLER)
         if len(args) != len(ft.params):
             raise TypeError(f"function {ft} takes {len(ft.params)} arguments, got {len(args)}")
         if self._callable is not None:
@@ -86,6 +111,8 @@ class Func:
         """Call with exact bit patterns (unsigned ints; f32 as its u32 bits, references as
         pointer-sized ints, 0 = null); returns the results' bits the same way."""
         ft = self._type
+        if self._takes_caller:
+            raise TypeError(_NO_CALLER)
         if len(bits) != len(ft.params):
             raise TypeError(f"function {ft} takes {len(ft.params)} arguments, got {len(bits)}")
         args = []
@@ -145,6 +172,11 @@ class Func:
     def _make_host_ref(self) -> None:
         # A host function gets its own VMFuncRef through the host adapter of any loaded
         # module with the same signature (adapters are only generated into modules).
+        if self._takes_caller:
+            # Its calls would come from any instance that reaches the table or value,
+            # and nothing says which one: there is no caller to give it.
+            raise LinkError(f"host function {self._type} takes a Caller, so it can only be "
+                            "imported, not used as a funcref from Python")
         tid = type_id(self._type)
         found = provider(tid)
         if found is None:
@@ -186,6 +218,9 @@ class Func:
         f = Func._wasm(module, ref, ft, module._trampoline(type_index))
         return f
 
+
+_NO_CALLER = ("this host function takes a Caller (Func(..., caller=True)): only Wasm code "
+              "that imported it can call it")
 
 _TRAP_INFO_WORDS = (ffi.sizeof("aot_trap_info") + 7) // 8  # the trap record after the slots
 
