@@ -78,6 +78,19 @@ class Func:
         f._tramp = tramp
         return f
 
+    @classmethod
+    def _native(cls, ft: FuncType, native_fn, ctx, keep) -> "Func":
+        """A function implemented in native code outside any compiled module (the kernel's
+        syscalls and translators): `native_fn(ctx, tctx, params...)` with the compiled-code
+        convention. `keep` is what must outlive every instance that imports it."""
+        ref = ffi.new("VMFuncRef *")
+        ref.native_fn = native_fn
+        ref.vmctx = ctx
+        ref.type_id = type_id(ft)
+        f = cls._wasm(keep, ref, ft, None)
+        f._keep = ref
+        return f
+
     @property
     def type(self) -> FuncType:
         return self._type
@@ -131,6 +144,12 @@ class Func:
 
     def _make_plan(self) -> "_Plan":
         ref = self._ref  # immutable once the owning instance is built
+        if self._tramp is None:  # a native function: any module with the signature calls it
+            found = provider(type_id(self._type))
+            if found is None:
+                raise LinkError(f"cannot call native function {self._type} from Python: no "
+                                "loaded module has that signature")
+            self._tramp = found[0]._trampoline(found[1])
         self._plan = _Plan(self._type, self._tramp, ref.native_fn, ref.vmctx)
         return self._plan
 

@@ -17,7 +17,7 @@ from aot.abi import TrapCode
 from aot.model import GlobalType, ValType
 from aot import manifest as mf
 
-from ._errors import LinkError, LoadError
+from ._errors import LinkError, LoadError, ResourceError
 from ._func import Func, HostBinding, host_callback_pointer
 from ._global import Global
 from ._links import link, native_finalizer
@@ -99,12 +99,25 @@ def _lookup(imports, d: dict):
 
 
 class Instance:
-    """An instance of a `Module`. `exports.name` / `exports["name"]` give its exports."""
+    """An instance of a `Module`. `exports.name` / `exports["name"]` give its exports.
 
-    def __init__(self, module: Module, imports=None):
+    `memory_limit` (pages) caps every memory the instance defines, below its declared
+    maximum: `memory.grow` past it returns -1. A module whose memory starts above the
+    limit is refused with `ResourceError` before anything runs.
+    """
+
+    def __init__(self, module: Module, imports=None, *, memory_limit: int | None = None):
         if not isinstance(module, Module):
             raise TypeError("Instance needs a runtime.Module (from runtime.load)")
         m = module.manifest
+        if memory_limit is not None:
+            if not isinstance(memory_limit, int) or memory_limit < 0:
+                raise ValueError(f"memory_limit is a number of 64 KiB pages, not {memory_limit!r}")
+            for md in m["memories"]:
+                if md["min"] > memory_limit:
+                    raise ResourceError(
+                        f"{module.path}: its memory starts at {md['min']} pages, above the "
+                        f"limit of {memory_limit} pages; raise the limit")
         resolved = []
         for d in m["imports"]:
             value = _lookup(imports if imports is not None else {}, d)
@@ -163,6 +176,8 @@ class Instance:
 
         for md in m["memories"]:
             mem = Memory(md["min"], md["max"], strategy=module.strategy)
+            if memory_limit is not None:
+                mem.set_limit(memory_limit)
             link(self, mem)
             self._memories.append(mem)
         mptrs = ffi.cast("VMMemory **", base + layout.memories)

@@ -104,7 +104,9 @@ typedef struct TCtx {
     uint64_t interrupt;    /* 8: reserved: non-zero = stop at the next check */
     /* ---- runtime-owned ---- */
     void *entry;           /* 16: the aot_invoke entry record this call belongs to */
-    uint64_t _reserved[5]; /* 24 */
+    void *entry_slot;      /* 24: &aot_current_entry of this thread, for code outside the
+                            * runtime's library (kernel translators) that nests an entry */
+    uint64_t _reserved[4]; /* 32 */
 } TCtx;
 
 /* The "vmctx" of a host function; builtins is where VMCtxHeader has it. */

@@ -92,6 +92,7 @@ int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *o
     entry.stack_lo = stack_lo;
     tctx.stack_limit = entry.stack_limit;
     tctx.entry = &entry;
+    tctx.entry_slot = (void *)&aot_current_entry;
 
     if (sigsetjmp(entry.jump, 0) == 0) {
         /* Publish the entry only now that its jump buffer is valid. */
