@@ -404,6 +404,9 @@ class Kernel:
             provider = provider.get(field)
         if not isinstance(provider, Plugin):
             raise LinkError(f"{where}: nothing links it; pass links={{{mod!r}: <Plugin>}}")
+        if provider.kernel is not self:
+            raise LinkError(f"{where}: plugin {provider.name!r} belongs to another Kernel; "
+                            "plugins can only be linked within one kernel")
         provider._check_alive()
         target = provider.export(field)
         if target.type != ft:

@@ -47,7 +47,8 @@ def translator_c(params: str, results: str) -> str:
     caps = [i for i, c in enumerate(params) if c == "c"]
     lines = [f"{ret} {shape_name(params, results)}(KLink *L, void *t{plist}) {{",
              "    KInstance *const caller = L->caller, *const callee = L->callee;",
-             f"    if (K_UNLIKELY(callee->dead)) {{ k_fail(caller, K_EDEAD); {zero} }}"]
+             # a caller that died in a nested call may still be running: it calls nobody
+             f"    if (K_UNLIKELY(callee->dead | caller->dead)) {{ k_fail(caller, K_EDEAD); {zero} }}"]
     for k, i in enumerate(caps):
         undo = "".join(f" if (l{j}) k_unlend(callee, l{j});" for j in caps[:k])
         lines += [

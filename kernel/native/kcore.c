@@ -197,7 +197,7 @@ int32_t k_generic_translate(void *host_ctx, void *tctx, void *slots_) {
     uint32_t lent[32];
     int nlent = 0, np = (int)strlen(L->params), nr = (int)strlen(L->results);
 
-    if (K_UNLIKELY(callee->dead)) {
+    if (K_UNLIKELY(callee->dead | caller->dead)) {
         k_fail(caller, K_EDEAD);
         goto zero;
     }
@@ -255,7 +255,7 @@ KGenericCtx *k_generic_ctx_new(void *builtins, KLink *link) {
 int32_t k_endpoint_invoke(KInstance *caller, void *tctx, KEndpoint *ep, KObject *msg,
                           int32_t a0, int32_t a1, int32_t a2, int32_t a3) {
     KInstance *callee = ep->target;
-    if (K_UNLIKELY(callee->dead)) {
+    if (K_UNLIKELY(callee->dead | caller->dead)) {
         k_fail(caller, K_EDEAD);
         return 0;
     }

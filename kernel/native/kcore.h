@@ -42,6 +42,12 @@
 #define K_KIND_INSTANCE 5
 #define K_KIND_LOADER 6
 
+/* msg_info's questions */
+#define K_MSG_LEN 0
+#define K_MSG_NCAPS 1
+#define K_MSG_REPLY_LEN 2
+#define K_MSG_REPLY_NCAPS 3
+
 #define K_RIGHT_READ 1u
 #define K_RIGHT_WRITE 2u
 

@@ -288,10 +288,10 @@ int32_t ksys_msg_info(KInstance *self, void *tctx, uint32_t msg, uint32_t which)
     if (!m)
         return err;
     switch (which) {
-    case 0: return (int32_t)m->len;
-    case 1: return (int32_t)m->ncaps;
-    case 2: return m->reply_len >= 0 ? m->reply_len : K_EAGAIN;
-    case 3: return m->reply_len >= 0 ? m->reply_ncaps : K_EAGAIN;
+    case K_MSG_LEN: return (int32_t)m->len;
+    case K_MSG_NCAPS: return (int32_t)m->ncaps;
+    case K_MSG_REPLY_LEN: return m->reply_len >= 0 ? m->reply_len : K_EAGAIN;
+    case K_MSG_REPLY_NCAPS: return m->reply_len >= 0 ? m->reply_ncaps : K_EAGAIN;
     default: return K_EINVAL;
     }
 }
