@@ -127,11 +127,13 @@ class Message(Cap):
 
 
 class Loader:
-    """What a loader cap lets a plugin instantiate: modules by name, with a memory limit."""
+    """What a loader cap lets a plugin instantiate: modules by name, with a memory limit,
+    at most `max_instances` times in all (each instance holds memory and address space)."""
 
-    def __init__(self, modules: dict, memory_limit: int | None):
+    def __init__(self, modules: dict, memory_limit: int | None, max_instances: int):
         self.modules = dict(modules)
         self.memory_limit = memory_limit
+        self.remaining = max_instances
 
 
 class Plugin:
@@ -501,13 +503,13 @@ class Kernel:
                 raise ValueError("message too large (at most 64 caps)")
             return Message(self, self._install_host(ffi.cast("KObject *", m)), m)
 
-    def loader(self, modules: dict, *, memory_limit: int | None = None) -> Cap:
+    def loader(self, modules: dict, *, memory_limit: int | None = None, max_instances: int = 16) -> Cap:
         """A loader cap: a plugin holding it may instantiate these modules (name ->
-        path or runtime.Module) with instance_create."""
+        path or runtime.Module) with instance_create, `max_instances` times in all."""
         loaded = {n: self._module(m) for n, m in modules.items()}
         with self._lock:
             obj = lib.k_object_new(lib.K_KIND_LOADER, ffi.NULL)
-            h = ffi.new_handle(Loader(loaded, memory_limit))
+            h = ffi.new_handle(Loader(loaded, memory_limit, max_instances))
             self._handles.append(h)
             obj.host = h
             return Cap(self, self._install_host(obj))
@@ -545,6 +547,8 @@ class Kernel:
         module = loader.modules.get(name.decode("utf-8", "replace"))
         if module is None:
             return _fail(p, K_EINVAL)
+        if loader.remaining <= 0:
+            return _fail(p, K_ENOMEM)
         endpoints = []
         for i in range(n_caps):
             c = int.from_bytes(caps[4 * i:4 * i + 4], "little")
@@ -559,6 +563,7 @@ class Kernel:
                               memory_limit=loader.memory_limit, _endpoint_imports=endpoints)
         except (KernelError, runtime.Error):
             return _fail(p, K_EINVAL)
+        loader.remaining -= 1
         inst = lib.k_object_new(lib.K_KIND_INSTANCE, p._k)
         h = ffi.new_handle(child)
         self._handles.append(h)

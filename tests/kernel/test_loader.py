@@ -111,6 +111,15 @@ def test_loader_refusals_are_errors_not_crashes(kernel, tmp_path):
     assert parent.call("export_error", loader, ep, 64, 3) == ekind  # not the message convention
 
 
+def test_a_loader_allows_a_bounded_number_of_instances(kernel, tmp_path):
+    svc = kernel.load(wasm_file(tmp_path, "svc", SVC), name="svc")
+    parent = kernel.load(wasm_file(tmp_path, "parent", PARENT), name="parent")
+    loader = kernel.loader({"child": wasm_file(tmp_path, "child", CHILD)}, max_instances=3)
+    ep = svc.endpoint("svc")
+    assert [parent.call("spawn", loader, ep) for _ in range(3)] == [81, 81, 81]
+    assert parent.call("try_create", loader, ep, 16, 5) == CONSTANTS["K_ENOMEM"]
+
+
 def test_an_endpoint_into_a_dead_plugin_fails_cleanly(kernel, tmp_path):
     svc = kernel.load(wasm_file(tmp_path, "svc", SVC), name="svc")
     parent = kernel.load(wasm_file(tmp_path, "parent", PARENT), name="parent")
