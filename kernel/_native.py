@@ -43,7 +43,7 @@ struct KInstance {
 };
 typedef struct KLink {
     void *fn; void *vmctx; KInstance *caller; KInstance *callee; void *callee_tramp;
-    const char *params; const char *results; ...;
+    const char *params; const char *results; uint32_t nparams; uint32_t nresults; ...;
 } KLink;
 typedef struct KGenericCtx KGenericCtx;
 

@@ -35,6 +35,7 @@ from .translators import translators
 
 TRANSLATORS = ("specialised", "generic", "direct")
 MSG_SHAPE = ("ciiii", "i")
+MAX_LINK_PARAMS = 32  # the translators' limit (kcore.c's generic one lends at most 32 caps)
 MSG_TYPE = FuncType((ValType.I32,) * 5, (ValType.I32,))
 
 CONSTANTS = {name: value for name, value, _ in idl.kernel_interface().consts}
@@ -401,6 +402,9 @@ class Kernel:
             raise LinkError(f"{where}: {e}") from None
         if fn.functype != ft:
             raise LinkError(f"{where}: type {ft} does not match the interface's {fn.functype}")
+        if len(fn.params) > MAX_LINK_PARAMS or len(fn.results) > 1:
+            raise LinkError(f"{where}: linked functions take at most {MAX_LINK_PARAMS} params "
+                            "and return at most one value")
         provider = links.get(mod)
         if isinstance(provider, dict):
             provider = provider.get(field)
@@ -447,6 +451,7 @@ class Kernel:
         t_callee = provider.module.types.index(ft)
         link.callee_tramp = ffi.cast("void *", _addr(provider.module._trampoline(t_callee)))
         link.params, link.results = params, results
+        link.nparams, link.nresults = len(shape[0]), len(shape[1])
         builtins = ffi.cast("void *", _addr(rlib.aot_builtins_table()))
         ctx = lib.k_generic_ctx_new(builtins, link)
         p._keep += [params, results, ctx]

@@ -195,13 +195,17 @@ int32_t k_generic_translate(void *host_ctx, void *tctx, void *slots_) {
     aot_slot *slots = slots_;
     KInstance *caller = L->caller, *callee = L->callee;
     uint32_t lent[32];
-    int nlent = 0, np = (int)strlen(L->params), nr = (int)strlen(L->results);
+    int nlent = 0, np = (int)L->nparams, nr = (int)L->nresults;
 
     if (K_UNLIKELY(callee->dead | caller->dead)) {
         k_fail(caller, K_EDEAD);
         goto zero;
     }
-    for (int i = 0; i < np && i < 32; i++) {
+    if (K_UNLIKELY(np > 32)) { /* the kernel never links such a shape; refuse anyway */
+        k_fail(caller, K_EINVAL);
+        goto zero;
+    }
+    for (int i = 0; i < np; i++) {
         if (L->params[i] != 'c')
             continue;
         uint32_t c = slots[i].u32;
@@ -269,7 +273,7 @@ int32_t k_endpoint_invoke(KInstance *caller, void *tctx, KEndpoint *ep, KObject 
     }
     typedef int32_t (*msg_fn)(void *, void *, uint32_t, int32_t, int32_t, int32_t, int32_t);
     int32_t r = 0;
-    KLink L = {ep->fn, ep->vmctx, caller, callee, 0, 0, 0};
+    KLink L = {ep->fn, ep->vmctx, caller, callee, 0, 0, 0, 0, 0};
     int trapped = 0;
     K_GUARDED_CALL(tctx, { k_callee_trapped(&L, _k_trap); trapped = 1; },
                    r = ((msg_fn)ep->fn)(ep->vmctx, tctx, lm, a0, a1, a2, a3));

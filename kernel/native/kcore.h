@@ -153,8 +153,9 @@ typedef struct KLink {
     KInstance *callee;
     /* for the generic translator */
     void *callee_tramp;    /* aot_tramp_<T> of the callee's module */
-    const char *params;    /* one letter per param: 'c' cap, 'i' i32, 'I' i64, 'f', 'F', 'v' */
+    const char *params;    /* one letter per param: 'c' cap, 'i' i32, 'I' i64, 'f', 'F' */
     const char *results;
+    uint32_t nparams, nresults; /* their lengths */
 } KLink;
 
 /* ---- slow paths and helpers (kcore.c) ---- */
