@@ -158,7 +158,10 @@ class TCtx:
     """Per-call thread context, created by aot_invoke on the native stack."""
 
     STACK_LIMIT = 0  # uintptr: a function whose stack pointer is below this traps
-    INTERRUPT = 8  # u64: reserved for interruption (non-zero = stop at next check)
+    INTERRUPT = 8  # u64: non-zero = this call was interrupted (timeout or runtime.Interrupt):
+    # code compiled with interrupt checks traps INTERRUPTED at its next loop header or
+    # calling function's entry (aot.translate.interrupt); the runtime's watchdog sets it
+    # (and also stops code without checks by signal: runtime/native/watchdog.c)
     SIZE = 64  # the runtime owns bytes 16..63
 
 

@@ -78,7 +78,8 @@ def cmd_compile(args) -> int:
     wasm = _read_input(args.input)
     out = args.output or _default_output(args.input, args.emit)
     result = compile_wasm(wasm, memory=args.memory, opt_level=args.opt_level, target=args.target,
-                          cpu=args.cpu, emit=args.emit, progress=_StageReporter(args.verbose))
+                          cpu=args.cpu, emit=args.emit, progress=_StageReporter(args.verbose),
+                          interrupt_checks=args.interrupt_checks, batch_checks=args.batch_checks)
     tmp = out + ".tmp"
     try:
         with open(tmp, "wb") as f:
@@ -112,6 +113,7 @@ def cmd_inspect(args) -> int:
     print(f"format version:  {m['format_version']} (compiler {m['compiler_version']})")
     print(f"target:          {m['target']} (ELF machine {elf.machine(data)})")
     print(f"memory strategy: {m['strategy']}")
+    print(f"interrupt checks: {'polled (--interrupt-checks)' if m.get('interrupt_checks') else 'none (interrupted by signal)'}")
     types = m["types"]
 
     def sig(t):
@@ -149,7 +151,8 @@ filesystem: paths are resolved inside each directory, and '..', absolute paths
 and symlinks cannot leave it) and the host's stdin/stdout/stderr.
 
 A WASI command (it exports _start) runs, and aot exits with its exit status. A
-trap prints one line and exits with status 134. --invoke NAME calls the
+trap prints one line and exits with status 134; a program stopped by
+--timeout exits with status 124 (like timeout(1)). --invoke NAME calls the
 exported function NAME instead (after _initialize, for a reactor) with ARGS
 converted to its parameter types, and prints its results on one line.
 
@@ -157,11 +160,13 @@ examples:
   aot run prog.wasm -- input.txt -v
   aot run --dir ./data::/data --env LANG=C prog.wasm -- /data/in.txt
   aot run --invoke add lib.wasm -- 2 3
+  aot run --timeout 2.5 prog.wasm
 
 The compiled .so is cached (see --cache-dir), so later runs start at once.
 """
 
 EXIT_TRAP = 134  # like a process killed by SIGABRT, as other Wasm runtimes report traps
+EXIT_TIMEOUT = 124  # like timeout(1)
 
 
 def _parse_dirs(specs: list[str]) -> dict[str, str]:
@@ -220,7 +225,8 @@ def _format_result(v) -> str:
     return repr(v) if isinstance(v, float) else str(v)
 
 
-def _invoke(wasi, instance, name: str, argv: list[str], label: str) -> int:
+def _invoke(wasi, instance, name: str, argv: list[str], label: str,
+            timeout: float | None = None) -> int:
     from runtime import Func
 
     exports = instance.exports
@@ -234,9 +240,11 @@ def _invoke(wasi, instance, name: str, argv: list[str], label: str) -> int:
         raise AotError(f"--invoke {name}: the function takes {len(params)} argument(s) "
                        f"({func.type}), got {len(argv)}")
     values = [_convert_arg(a, t, name) for a, t in zip(argv, params)]
+    deadline = None if timeout is None else time.monotonic() + timeout
     if "_initialize" in exports:
-        wasi.initialize(instance)
-    result = func(*values)
+        wasi.initialize(instance, timeout=timeout)
+    left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+    result = func(*values, timeout=left)
     results = () if result is None else result if isinstance(result, tuple) else (result,)
     if results:
         print(" ".join(_format_result(v) for v in results), flush=True)
@@ -250,6 +258,8 @@ def cmd_run(args) -> int:
     label = args.input
     source = _read_input(args.input) if args.input.endswith(".wat") else args.input
     try:
+        if args.timeout is not None and not args.timeout > 0:
+            raise AotError(f"--timeout {args.timeout}: expected a positive number of seconds")
         module = runtime.load(source, memory=args.memory, opt_level=args.opt_level,
                               cache_dir=args.cache_dir)
         _check_imports(module, label)
@@ -259,14 +269,17 @@ def cmd_run(args) -> int:
         with Wasi(config) as wasi:
             instance = module.instantiate(wasi.imports())
             if args.invoke:
-                return _invoke(wasi, instance, args.invoke, args.args, label)
+                return _invoke(wasi, instance, args.invoke, args.args, label, args.timeout)
             if "_start" not in instance.exports:
                 raise AotError(f"{label} is not a WASI command: it exports no '_start' function "
                                "(for a reactor, call one of its exports with --invoke NAME)")
-            status = wasi.start(instance)
+            status = wasi.start(instance, timeout=args.timeout)
     except Exit as e:  # proc_exit in _initialize or an invoked function
         status = e.code
     except runtime.Trap as e:
+        if args.timeout is not None and e.kind is runtime.TrapCode.INTERRUPTED:
+            print(f"aot: error: {label}: timed out after {args.timeout:g} s ({e})", file=sys.stderr)
+            return EXIT_TIMEOUT
         print(f"aot: error: {label}: wasm trap: {e}", file=sys.stderr)
         return EXIT_TRAP
     except runtime.Error as e:  # LoadError, LinkError, WasiError, ...
@@ -297,6 +310,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="optimisation level 0..3 (default: 2); written -O0 .. -O3")
     c.add_argument("--emit", choices=["so", "obj", "llvm-ir", "asm"], default="so",
                    help="what to write (default: so)")
+    c.add_argument("--interrupt-checks", dest="interrupt_checks",
+                   action=argparse.BooleanOptionalAction, default=False,
+                   help="poll for interruption at loop headers and function entries (default: "
+                        "off; timeouts then work by signal, at no cost; the checks make them "
+                        "deterministic where signals are unavailable, but slow loops down)")
+    c.add_argument("--batch-checks", dest="batch_checks", action=argparse.BooleanOptionalAction,
+                   default=True, help="bounds: check accesses that share an address once per "
+                                      "group (default: on; exact either way)")
     c.add_argument("-v", "--verbose", action="store_true", help="show every compile stage")
     c.set_defaults(func=cmd_compile)
     i = sub.add_parser("inspect", help="show a compiled .so's imports, exports, strategy and target",
@@ -328,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "have been compiled with it")
     r.add_argument("-O", dest="opt_level", type=int, choices=[0, 1, 2, 3], default=2, metavar="N",
                    help="optimisation level 0..3 for compiling a .wasm (default: 2)")
+    r.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="stop the program after SECONDS (exit status 124)")
     r.add_argument("--cache-dir", metavar="DIR",
                    help="where compiled modules are cached (default: $AOT_CACHE_DIR, else "
                         "~/.cache/aot-wasm)")

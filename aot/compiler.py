@@ -24,32 +24,44 @@ class CompileOptions:
     opt_level: int = 2
     target: str | None = None  # LLVM triple; None = this host
     cpu: str | None = None  # None = this host's CPU for native builds, 'generic' for cross
+    interrupt_checks: bool = False  # polled checks, see aot.translate.interrupt
+    batch_checks: bool = True  # BOUNDS: one check per group of accesses sharing an address
 
     def cache_key(self) -> str:
-        return f"{COMPILER_VERSION}|{self.memory.value}|O{self.opt_level}|{self.target}|{self.cpu}"
+        return (f"{COMPILER_VERSION}|{self.memory.value}|O{self.opt_level}|{self.target}|"
+                f"{self.cpu}|interrupt{int(self.interrupt_checks)}"
+                + ("" if self.batch_checks else "|nobatch"))
 
 
-def _options(memory, opt_level, target, cpu) -> CompileOptions:
+def _options(memory, opt_level, target, cpu, interrupt_checks=False, batch_checks=True) -> CompileOptions:
     try:
         strategy = MemoryStrategy(memory.value if isinstance(memory, MemoryStrategy) else memory)
     except ValueError:
         raise AotError(f"unknown memory strategy {memory!r}: use 'guard' or 'bounds'") from None
     if opt_level not in (0, 1, 2, 3):
         raise AotError(f"optimisation level must be 0..3, not {opt_level!r}")
-    return CompileOptions(strategy, opt_level, target, cpu)
+    return CompileOptions(strategy, opt_level, target, cpu, bool(interrupt_checks), bool(batch_checks))
 
 
 def compile_wasm(wasm: bytes, *, memory: str | MemoryStrategy = "guard", opt_level: int = 2,
                  target: str | None = None, cpu: str | None = None, emit: str = "so",
-                 progress: Progress | None = None) -> bytes:
+                 progress: Progress | None = None, interrupt_checks: bool = False,
+                 batch_checks: bool = True) -> bytes:
     """Compile a WebAssembly binary. Returns the `.so` (or object, IR text, assembly) bytes.
+
+    `interrupt_checks=True` adds polled interruption checks at loop headers and function
+    entries (aot.translate.interrupt). Calls can be interrupted and timed out without
+    them (the runtime stops compiled code with a signal); the checks make that
+    deterministic where signals are unavailable, and cost speed (measured in README).
+    `batch_checks=False` makes the bounds strategy check every access on its own instead
+    of once per group of accesses sharing an address (for comparison; both are exact).
 
     Raises DecodeError / ValidationError for bad input, ToolchainError when no linker
     is found, CompileError when lowering fails.
     """
     if emit not in EMIT_KINDS:
         raise AotError(f"unknown output kind {emit!r}: use one of {', '.join(EMIT_KINDS)}")
-    opts = _options(memory, opt_level, target, cpu)
+    opts = _options(memory, opt_level, target, cpu, interrupt_checks, batch_checks)
     t0 = time.perf_counter()
 
     def stage(name: str) -> None:
@@ -72,7 +84,9 @@ def compile_wasm(wasm: bytes, *, memory: str | MemoryStrategy = "guard", opt_lev
     try:
         ir_module = translate_module(module, strategy=opts.memory, triple=tm.triple,
                                      data_layout=str(tm.target_data), compiler_version=COMPILER_VERSION,
-                                     features=codegen.known_features(opts.target, opts.cpu))
+                                     features=codegen.known_features(opts.target, opts.cpu),
+                                     interrupt_checks=opts.interrupt_checks,
+                                     batch_checks=opts.batch_checks)
     except AotError:
         raise
     except Exception as e:  # a bug of ours: say where, don't leak a bare traceback to users

@@ -58,15 +58,18 @@ def _import_json(imp) -> dict:
 
 
 def build_manifest(module: Module, *, strategy: str, target: str, compiler_version: str,
-                   data_starts: list[int]) -> dict:
+                   data_starts: list[int], interrupt_checks: bool = False) -> dict:
     """The manifest of `module` compiled with these options.
 
     `data_starts[i]` is where data segment i's bytes begin in the `aot_data` blob.
+    `interrupt_checks`: whether the code polls TCtx.INTERRUPT (aot.translate.interrupt);
+    without, the runtime interrupts it by signal only.
     """
     return {
         "format_version": FORMAT_VERSION,
         "compiler_version": compiler_version,
         "strategy": strategy,
+        "interrupt_checks": interrupt_checks,
         "target": target,
         "types": [{"params": [t.text for t in ft.params], "results": [t.text for t in ft.results]}
                   for ft in module.types],

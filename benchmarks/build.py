@@ -36,6 +36,13 @@ EMBED = "embed"  # the embedding-cost module (benchmarks/native/embed.c)
 DATA1M = "data1m"  # the module with 1 MiB of data segments (benchmarks/wasmgen.py)
 STRATEGIES = ("guard", "bounds")
 AOT_OPT_LEVEL = 2
+# AOT_BENCH_INTERRUPT_CHECKS=1 builds the aot runners with polled interrupt checks
+# (aot compile --interrupt-checks), to measure what the checks cost.
+INTERRUPT_CHECKS_ENV = "AOT_BENCH_INTERRUPT_CHECKS"
+
+
+def _interrupt_checks() -> bool:
+    return os.environ.get(INTERRUPT_CHECKS_ENV, "0") == "1"
 
 
 @dataclass(frozen=True)
@@ -159,11 +166,13 @@ def build_aot(layout: Layout, name: str, strategy: str, compiler_digest: str, lo
 
     wasm = layout.wasm(name).read_bytes()
     out = layout.aot(name, strategy)
-    key = _digest(wasm, strategy, AOT_OPT_LEVEL, compiler_digest)
+    checks = _interrupt_checks()
+    key = _digest(wasm, strategy, AOT_OPT_LEVEL, compiler_digest, *(("interrupt-checks",) if checks else ()))
     if not _current(out, key):
-        log(f"aot       {name} --memory {strategy}")
+        log(f"aot       {name} --memory {strategy}{' --interrupt-checks' if checks else ''}")
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(compile_wasm(wasm, memory=strategy, opt_level=AOT_OPT_LEVEL))
+        out.write_bytes(compile_wasm(wasm, memory=strategy, opt_level=AOT_OPT_LEVEL,
+                                     interrupt_checks=checks))
         _stamp(out, key)
     return out
 

@@ -9,7 +9,9 @@ Public API (everything else is private):
   load(path_or_bytes, *, memory=None, opt_level=2, cache_dir=None) -> Module
   Module      .imports .exports .strategy .target .instantiate(imports) -> Instance
   Instance    .exports (attribute or item access) .module
-  Func        Func(callable, FuncType, caller=False); __call__(*values), call_raw(*bits), .type
+  Func        Func(callable, FuncType, caller=False); __call__(*values), call_raw(*bits), .type;
+              both take keyword-only timeout=seconds and interrupt=Interrupt
+  Interrupt   Interrupt(); .interrupt() (from any thread) .reset() .interrupted
   Caller      what a Func(..., caller=True) gets first: .memory .exports .instance
   Memory      Memory(min, max=None, *, strategy="guard"); .size .data_len .grow(n) .set_limit(n)
               .read(offset, n) .write(offset, data) .view()
@@ -17,7 +19,7 @@ Public API (everything else is private):
   Global      Global(GlobalType, value); .value
   Trap        .kind (TrapCode) .message .func_index .func_name
   errors      Error, LoadError, LinkError, ResourceError, GrowError, NativeBuildError,
-              FormatVersionError
+              FormatVersionError, ConcurrentUseError
   types       FuncType, TableType, MemoryType, GlobalType, Limits, ValType, MemoryStrategy
   WASI        WasiConfig, Wasi, Exit, WasiError; the `runtime.wasi` package (wasi.run)
 
@@ -27,17 +29,20 @@ bits) or, going in, 16 bytes (bytes/bytearray/memoryview, lane 0 first). `call_r
 takes and returns exact bit patterns as unsigned ints (128 bits for v128).
 
 Lifetimes: see `runtime._links` (linked objects keep each other alive). Threads: calls
-release the GIL; trap state is per thread. Several threads may call into instances at
-once; a 'bounds' memory must not be grown by one thread while another runs code that
-uses it (its base moves).
+release the GIL; trap state is per thread. Any number of threads may call into
+instances at once, the same instance included, when its memories are 'guard'
+memories; a 'bounds' memory (its base moves on grow) is used by one thread at a time,
+and a call or Memory access from a second thread raises ConcurrentUseError (see
+`runtime._exclusive`).
 """
 from aot.abi import MemoryStrategy, TrapCode
 from aot.manifest import FormatVersionError
 from aot.model import FuncType, GlobalType, Limits, MemoryType, TableType, ValType
 
 from ._caller import Caller
-from ._errors import Error, GrowError, LinkError, LoadError, NativeBuildError, ResourceError
-from ._func import Func
+from ._errors import (ConcurrentUseError, Error, GrowError, LinkError, LoadError,
+                      NativeBuildError, ResourceError)
+from ._func import Func, Interrupt
 from ._global import Global
 from ._instance import Exports, Instance
 from ._load import load
@@ -49,8 +54,8 @@ from . import wasi
 from .wasi import Exit, Wasi, WasiConfig, WasiError
 
 __all__ = [
-    "load", "Module", "Instance", "Exports", "Func", "Memory", "Table", "Global", "Trap",
-    "TrapCode", "Error", "LoadError", "LinkError", "ResourceError", "GrowError",
+    "load", "Module", "Instance", "Exports", "Func", "Interrupt", "Memory", "Table", "Global", "Trap",
+    "TrapCode", "Error", "ConcurrentUseError", "LoadError", "LinkError", "ResourceError", "GrowError",
     "NativeBuildError", "FormatVersionError", "FuncType", "TableType", "MemoryType",
     "GlobalType", "Limits", "ValType", "MemoryStrategy", "Caller", "wasi", "WasiConfig",
     "Wasi", "Exit", "WasiError",

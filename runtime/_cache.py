@@ -42,20 +42,21 @@ def _store(directory: str, name: str, data: bytes) -> str:
 
 
 def compiled_path(wasm: bytes, *, memory: str, opt_level: int,
-                  cache_dir: str | os.PathLike | None = None) -> str:
+                  cache_dir: str | os.PathLike | None = None, interrupt_checks: bool = False) -> str:
     """Path of the `.so` for `wasm`, compiling it (with aot.compiler) if not cached."""
     from aot.compiler import COMPILER_VERSION, compile_wasm
 
     key = hashlib.sha256()
     key.update(hashlib.sha256(wasm).digest())
     key.update(f"|{COMPILER_VERSION}|format{FORMAT_VERSION}|{memory}|O{opt_level}|"
-               f"{platform.machine()}".encode())
+               f"{platform.machine()}|interrupt{int(interrupt_checks)}".encode())
     directory = modules_dir(cache_dir)
     path = os.path.join(directory, key.hexdigest()[:40] + ".so")
     if os.path.exists(path):
         return path
     return _store(directory, os.path.basename(path),
-                  compile_wasm(wasm, memory=memory, opt_level=opt_level))
+                  compile_wasm(wasm, memory=memory, opt_level=opt_level,
+                               interrupt_checks=interrupt_checks))
 
 
 def stored_so(so: bytes, cache_dir: str | os.PathLike | None = None) -> str:

@@ -22,6 +22,10 @@ class ResourceError(Error):
     """The operating system refused memory or address space (or a runtime limit was hit)."""
 
 
+class ConcurrentUseError(Error):
+    """Another thread is running code that uses this 'bounds' memory (see runtime._exclusive)."""
+
+
 class GrowError(Error):
     """A memory or table could not grow by the requested amount (over its maximum, or no memory)."""
 

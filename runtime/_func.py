@@ -7,7 +7,8 @@ from typing import Callable
 from aot.model import FuncType, ValType
 
 from ._caller import caller_entry
-from ._errors import LinkError
+from ._errors import LinkError, ResourceError
+from ._exclusive import Using
 from ._links import link
 from ._native_loader import ffi, lib
 from ._refs import (extern_object, funcref_owner, hold_extern, register_funcrefs,
@@ -101,8 +102,14 @@ class Func:
 
     # ---- calls from Python -------------------------------------------------------------
 
-    def __call__(self, *args):
-        """Call with Python values; returns None, one value, or a tuple of values."""
+    def __call__(self, *args, timeout: float | None = None, interrupt: "Interrupt | None" = None):
+        """Call with Python values; returns None, one value, or a tuple of values.
+
+        Keyword-only (Wasm parameters are always positional): `timeout` in seconds, after
+        which the call traps with TrapCode.INTERRUPTED; `interrupt`, a `runtime.Interrupt`
+        whose `.interrupt()` (from any thread) stops the call the same way. Both cover
+        everything the call runs, nested instances included; host functions it calls are
+        not stopped, but the Wasm code stops at its next check after they return."""
         ft = self._type
         if self._takes_caller:
             raise TypeError(_NO_CALLER)
@@ -115,14 +122,20 @@ class Func:
             plan = self._plan or self._make_plan()
             holder = self._owner if self._owner is not None else self
             bits = [enc(a, holder) for enc, a in zip(plan.encoders, args)]
-            values = [dec(b) for dec, b in zip(plan.decoders, self._invoke(bits))]
+            if timeout is None and interrupt is None:
+                out = self._invoke(bits)
+            else:
+                out = self._invoke(bits, timeout, interrupt)
+            values = [dec(b) for dec, b in zip(plan.decoders, out)]
         if not values:
             return None
         return values[0] if len(values) == 1 else tuple(values)
 
-    def call_raw(self, *bits: int) -> tuple[int, ...]:
+    def call_raw(self, *bits: int, timeout: float | None = None,
+                 interrupt: "Interrupt | None" = None) -> tuple[int, ...]:
         """Call with exact bit patterns (unsigned ints; f32 as its u32 bits, references as
-        pointer-sized ints, 0 = null); returns the results' bits the same way."""
+        pointer-sized ints, 0 = null); returns the results' bits the same way.
+        `timeout` and `interrupt` as for `__call__`."""
         ft = self._type
         if self._takes_caller:
             raise TypeError(_NO_CALLER)
@@ -138,7 +151,7 @@ class Func:
                 link(func, self._owner if self._owner is not None else self)
             args.append(b)
         if self._callable is None:
-            return tuple(self._invoke(args))
+            return tuple(self._invoke(args, timeout, interrupt))
         results = _split_results(ft, self._callable(*[from_bits(t, b) for t, b in zip(ft.params, args)]))
         return tuple(to_bits(t, v, self) for t, v in zip(ft.results, results))
 
@@ -151,9 +164,14 @@ class Func:
                                 "loaded module has that signature")
             self._tramp = found[0]._trampoline(found[1])
         self._plan = _Plan(self._type, self._tramp, ref.native_fn, ref.vmctx)
+        # An instance with 'bounds' memories runs in one thread at a time (runtime._exclusive).
+        held = [m._exclusive for m in getattr(self._owner, "_memories", ())
+                if getattr(m, "_exclusive", None) is not None]
+        self._plan.exclusive = Using(held) if held else None
         return self._plan
 
-    def _invoke(self, bits: list[int]) -> list[int]:
+    def _invoke(self, bits: list[int], timeout: float | None = None,
+                interrupt: "Interrupt | None" = None) -> list[int]:
         """Run the Wasm function on raw bits through aot_invoke (the GIL is released)."""
         plan = self._plan or self._make_plan()
         n = plan.nwords
@@ -163,9 +181,42 @@ class Func:
             if b > MASK64:
                 words[2 * i + 1] = b >> 64
         info = words + n
-        if lib.aot_invoke(plan.tramp, plan.fn, plan.vmctx, words, info):
+        if plan.exclusive is not None:
+            with plan.exclusive:
+                status = self._invoke_watched(plan, words, info, timeout, interrupt)
+        elif timeout is None and interrupt is None:
+            status = lib.aot_invoke(plan.tramp, plan.fn, plan.vmctx, words, info)
+        else:
+            status = self._invoke_watched(plan, words, info, timeout, interrupt)
+        if status:
             raise_trap(ffi.cast("aot_trap_info *", info))
         return [read_slot(words, i, t) for i, t in enumerate(self._type.results)]
+
+    def _invoke_watched(self, plan, words, info, timeout, interrupt) -> int:
+        """aot_invoke_ex: the call with a deadline and/or an interrupt token."""
+        if timeout is None and interrupt is None:
+            return lib.aot_invoke(plan.tramp, plan.fn, plan.vmctx, words, info)
+        module = getattr(self._owner, "module", None)
+        if (module is not None and not module.manifest.get("interrupt_checks", False)
+                and not lib.aot_interrupt_signal()):
+            raise ValueError(f"{module.path} has no interrupt checks and the runtime has no "
+                             "interrupt signal (AOT_INTERRUPT_SIGNAL=0, or another handler owns "
+                             "it): timeout= and interrupt= cannot stop it; compile it with "
+                             "interrupt_checks=True")
+        ns = 0
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout != timeout:
+                raise TypeError(f"timeout is a number of seconds, not {timeout!r}")
+            ns = max(1, min(int(timeout * 1e9), 1 << 62))  # <= 0: stop at the first check
+        token = ffi.NULL
+        if interrupt is not None:
+            if not isinstance(interrupt, Interrupt):
+                raise TypeError(f"interrupt= takes a runtime.Interrupt, not {type(interrupt).__name__}")
+            token = interrupt._token
+        status = lib.aot_invoke_ex(plan.tramp, plan.fn, plan.vmctx, words, info, ns, token)
+        if status < 0:
+            raise ResourceError("could not start the runtime's watchdog thread for timeout=")
+        return status
 
     # ---- calls from Wasm (host functions) ----------------------------------------------
 
@@ -238,6 +289,37 @@ class Func:
         return f
 
 
+class Interrupt:
+    """A handle to stop Wasm calls from another thread.
+
+    Pass it to calls (`f(x, interrupt=handle)`, `call_raw(..., interrupt=handle)`); then
+    `handle.interrupt()`, from any thread, makes every call running with it (and every
+    Wasm call nested in those) trap with TrapCode.INTERRUPTED at its next check: a loop
+    header or the entry of a function that calls. The handle stays interrupted, so a
+    call started after `interrupt()` stops at once, until `reset()`.
+    """
+
+    __slots__ = ("_token", "__weakref__")
+
+    def __init__(self) -> None:
+        self._token = ffi.new("aot_token *")
+
+    def interrupt(self) -> int:
+        """Interrupt; returns how many calls were running with this handle."""
+        return lib.aot_token_interrupt(self._token)
+
+    def reset(self) -> None:
+        """Let later calls with this handle run again."""
+        lib.aot_token_reset(self._token)
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self._token.interrupted)
+
+    def __repr__(self) -> str:
+        return f"<Interrupt {'interrupted' if self.interrupted else 'armed'}>"
+
+
 _NO_CALLER = ("this host function takes a Caller (Func(..., caller=True)): only Wasm code "
               "that imported it can call it")
 
@@ -247,10 +329,11 @@ _TRAP_INFO_WORDS = (ffi.sizeof("aot_trap_info") + 7) // 8  # the trap record aft
 class _Plan:
     """What calling one Wasm function needs, computed once: entry points and converters."""
 
-    __slots__ = ("tramp", "fn", "vmctx", "nwords", "encoders", "decoders")
+    __slots__ = ("tramp", "fn", "vmctx", "nwords", "encoders", "decoders", "exclusive")
 
     def __init__(self, ft: FuncType, tramp, fn, vmctx):
         self.tramp, self.fn, self.vmctx = tramp, fn, vmctx
+        self.exclusive = None
         self.nwords = 2 * max(len(ft.params), len(ft.results), 1)
         self.encoders = [_ref_encoder(t) if t.is_ref else _num_encoder_with_holder(num_encoder(t))
                          for t in ft.params]

@@ -103,10 +103,14 @@ class Instance:
 
     `memory_limit` (pages) caps every memory the instance defines, below its declared
     maximum: `memory.grow` past it returns -1. A module whose memory starts above the
-    limit is refused with `ResourceError` before anything runs.
+    limit is refused with `ResourceError` before anything runs. `table_limit` (elements)
+    does the same for every table the instance defines (`table.grow` past it returns -1).
+    `start=False` leaves the start function for the embedder to run with `run_start()`
+    (after it has set up what the start function may use, e.g. the kernel's syscalls).
     """
 
-    def __init__(self, module: Module, imports=None, *, memory_limit: int | None = None):
+    def __init__(self, module: Module, imports=None, *, memory_limit: int | None = None,
+                 table_limit: int | None = None, start: bool = True):
         if not isinstance(module, Module):
             raise TypeError("Instance needs a runtime.Module (from runtime.load)")
         m = module.manifest
@@ -118,6 +122,14 @@ class Instance:
                     raise ResourceError(
                         f"{module.path}: its memory starts at {md['min']} pages, above the "
                         f"limit of {memory_limit} pages; raise the limit")
+        if table_limit is not None:
+            if not isinstance(table_limit, int) or table_limit < 0:
+                raise ValueError(f"table_limit is a number of elements, not {table_limit!r}")
+            for td in m["tables"]:
+                if td["min"] > table_limit:
+                    raise ResourceError(
+                        f"{module.path}: its table starts at {td['min']} elements, above the "
+                        f"limit of {table_limit} elements; raise the limit")
         resolved = []
         for d in m["imports"]:
             value = _lookup(imports if imports is not None else {}, d)
@@ -186,6 +198,8 @@ class Instance:
 
         for td in m["tables"]:
             table = Table(ValType.from_text(td["elem"]), td["min"], td["max"])
+            if table_limit is not None:
+                table.set_limit(table_limit)
             link(self, table)
             self._tables.append(table)
         tptrs = ffi.cast("VMTable **", base + layout.tables)
@@ -215,7 +229,16 @@ class Instance:
             seg.length = len(items)
 
         self.exports = Exports(self)
+        self._start_pending = m["start"] is not None
         self._initialise(m)
+        if start:
+            self.run_start()
+
+    def run_start(self) -> None:
+        """Run the start function, if any and not run yet (Trap if it traps)."""
+        if self._start_pending:
+            self._start_pending = False
+            self._func(self.module.manifest["start"])()
 
     # ---- building the vmctx ------------------------------------------------------------
 
@@ -296,8 +319,6 @@ class Instance:
                 if status:
                     raise Trap(TrapCode(status))
                 seg.length = 0
-        if m["start"] is not None:
-            self._func(m["start"])()
 
     # ---- exports -----------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ def _strategy(memory) -> str | None:
 
 
 def load(source: str | os.PathLike | bytes, *, memory: str | None = None, opt_level: int = 2,
-         cache_dir: str | os.PathLike | None = None) -> Module:
+         cache_dir: str | os.PathLike | None = None, interrupt_checks: bool = False) -> Module:
     """Load a compiled module.
 
     `source` is a path to a `.so` (loaded as is) or to a `.wasm`, or the bytes of
@@ -31,6 +31,8 @@ def load(source: str | os.PathLike | bytes, *, memory: str | None = None, opt_le
     through the on-disk cache in `cache_dir` (default `$AOT_CACHE_DIR`, else
     `~/.cache/aot-wasm`); its DecodeError, ValidationError or CompileError propagate.
     A `.so` compiled with another strategy than `memory` raises LoadError.
+    `interrupt_checks=True` compiles a `.wasm` with polled interruption checks (see
+    aot.translate.interrupt; timeouts work without them, by signal).
     """
     strategy = _strategy(memory)
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -48,7 +50,8 @@ def load(source: str | os.PathLike | bytes, *, memory: str | None = None, opt_le
     if data[:4] == _ELF_MAGIC:
         return _check_strategy(Module(stored_so(data, cache_dir)), strategy)
     # Anything else is taken as Wasm: the decoder says precisely what is wrong with it.
-    path = compiled_path(data, memory=strategy or "guard", opt_level=opt_level, cache_dir=cache_dir)
+    path = compiled_path(data, memory=strategy or "guard", opt_level=opt_level, cache_dir=cache_dir,
+                         interrupt_checks=interrupt_checks)
     return Module(path)
 
 

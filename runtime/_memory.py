@@ -7,6 +7,7 @@ from aot.abi import WASM_PAGE_SIZE, MemoryStrategy
 from aot.model import Limits, MemoryType
 
 from ._errors import GrowError, ResourceError
+from ._exclusive import Exclusive
 from ._links import native_finalizer
 from ._native_loader import ffi, lib
 
@@ -63,6 +64,9 @@ class Memory:
             raise _creation_error(err[0], self._strategy, min)
         self._ptr = ptr
         self._max = max
+        # bounds memories have one user thread at a time (runtime._exclusive)
+        self._exclusive = (Exclusive(f"a bounds memory of {min} pages") if
+                           self._strategy is MemoryStrategy.BOUNDS else None)
         self._links: set = set()
         self._externs: set = set()
         native_finalizer(self, lib.aot_memory_free, ptr)
@@ -94,7 +98,14 @@ class Memory:
         """Grow by `delta` pages; returns the old size. Raises GrowError past the maximum."""
         if not isinstance(delta, int) or delta < 0:
             raise ValueError(f"grow by a non-negative number of pages, not {delta!r}")
-        old = lib.aot_memory_grow(self._ptr, delta) if delta <= MAX_PAGES else -1
+        x = self._exclusive
+        if x is not None:
+            x.enter()
+        try:
+            old = lib.aot_memory_grow(self._ptr, delta) if delta <= MAX_PAGES else -1
+        finally:
+            if x is not None:
+                x.exit()
         if old < 0:
             limit = MAX_PAGES if self._max is None else self._max
             raise GrowError(f"memory cannot grow from {self.size} by {delta} pages "
@@ -113,14 +124,29 @@ class Memory:
     def read(self, offset: int, n: int) -> bytes:
         """Copy `n` bytes starting at `offset`."""
         self._check(offset, n)
-        return ffi.buffer(self._ptr.base + offset, n)[:] if n else b""
+        x = self._exclusive
+        if x is None:
+            return ffi.buffer(self._ptr.base + offset, n)[:] if n else b""
+        x.enter()
+        try:
+            self._check(offset, n)
+            return ffi.buffer(self._ptr.base + offset, n)[:] if n else b""
+        finally:
+            x.exit()
 
     def write(self, offset: int, data) -> None:
         """Copy `data` (bytes-like) into the memory at `offset`."""
         data = memoryview(data).cast("B")
         self._check(offset, len(data))
-        if len(data):
-            ffi.memmove(self._ptr.base + offset, data, len(data))
+        x = self._exclusive
+        if x is not None:
+            x.enter()
+        try:
+            if len(data):
+                ffi.memmove(self._ptr.base + offset, data, len(data))
+        finally:
+            if x is not None:
+                x.exit()
 
     def view(self) -> memoryview:
         """A zero-copy view of the current contents (see the class note about grow)."""

@@ -12,7 +12,7 @@ import cffi
 
 NATIVE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native")
 SOURCES = ["registry.c", "memory.c", "table.c", "bulk.c", "builtins.c", "entry.c",
-           "signals.c", "loader.c", "util.c"]
+           "signals.c", "loader.c", "util.c", "watchdog.c"]
 HEADERS = ["aot_abi.h", "aot_runtime.h", "aot_internal.h"]
 
 # What Python sees of aot_runtime.h / aot_abi.h. Structs end in `...;` so cffi takes
@@ -91,6 +91,16 @@ void *aot_builtins_table(void);
 int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, void *out);  /* out: aot_trap_info * */
 uintptr_t aot_thread_stack_limit(void);
 void aot_set_stack_margin(size_t bytes);
+
+typedef struct aot_token { uint64_t interrupted; ...; } aot_token;
+int aot_invoke_ex(void *tramp, void *fn, void *vmctx, void *slots, void *out,
+                  uint64_t timeout_ns, aot_token *token);
+int aot_token_interrupt(aot_token *token);
+void aot_token_reset(aot_token *token);
+int aot_watch_count(void);
+uint64_t aot_interrupts_fired(void);
+uint64_t aot_monotonic_ns(void);
+int aot_interrupt_signal(void);
 
 VMMemory *aot_memory_new(uint32_t strategy, uint64_t min_pages, uint64_t max_pages, int *err);
 int32_t aot_memory_grow(VMMemory *mem, uint32_t delta_pages);

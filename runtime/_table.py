@@ -83,5 +83,13 @@ class Table:
                             f"(maximum {self._max if self._max is not None else lib.AOT_TABLE_MAX_ELEMENTS})")
         return old
 
+    def set_limit(self, elements: int) -> None:
+        """Cap the size `grow` (from Python or Wasm) may reach, below the declared maximum;
+        a grow past it fails (-1 in Wasm, GrowError here). Never shrinks the table."""
+        if not isinstance(elements, int) or elements < 0:
+            raise ValueError(f"a table limit is a number of elements, not {elements!r}")
+        declared = MAX_ELEMENTS if self._max is None else self._max
+        self._ptr.max_elems = min(declared, elements)
+
     def __repr__(self) -> str:
         return f"<Table {self._elem.text} size {self.size}, max {self._max}>"

@@ -9,6 +9,7 @@ from aot.model import Function
 from aot.opcodes import OPS_BY_NAME
 
 from .environ import FuncEnv, ModuleEnv
+from .interrupt import emit_interrupt_check
 from .irutils import I64, PTR, VAL_TYPES, pack, zero
 from .ops import bulk, call, control, memory_ops, reference, simd, table, variables
 from .ops.control import STRUCTURAL, Frame, Kind
@@ -39,6 +40,17 @@ def _handlers() -> dict:
 HANDLERS = _handlers()
 
 
+def _loop_checked(cx, ins) -> None:
+    """`loop`, then an interruption check at the top of its header (every back edge
+    lands there)."""
+    control.HANDLERS["loop"](cx, ins)
+    if cx.frames[-1].header is not None:
+        emit_interrupt_check(cx)
+
+
+HANDLERS_CHECKED = {**HANDLERS, "loop": _loop_checked}
+
+
 class FunctionTranslator(FuncEnv):
     """Lowers one defined function into its (declared, empty) LLVM function."""
 
@@ -60,8 +72,11 @@ class FunctionTranslator(FuncEnv):
         self.start_body()
         if self._needs_stack_check():
             self._stack_check()
+        checks = getattr(self.env, "interrupt_checks", False)
+        if checks and any(ins.op in _CALLS for ins in self.code.body):
+            emit_interrupt_check(self)  # covers recursion; loops check at their headers
         self.frames.append(Frame(Kind.FUNC, (), self.ftype.results, 0, True))
-        handlers = HANDLERS
+        handlers = HANDLERS_CHECKED if checks else HANDLERS
         try:
             for pos, ins in enumerate(body):
                 if self.reachable or ins.op in STRUCTURAL:

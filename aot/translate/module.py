@@ -52,17 +52,23 @@ def _bytes(m: ir.Module, name: str, data: bytes, section: str | None = None) -> 
 
 
 def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, data_layout: str,
-                     compiler_version: str, features: str = "") -> ir.Module:
+                     compiler_version: str, features: str = "",
+                     interrupt_checks: bool = False, batch_checks: bool = True) -> ir.Module:
     """The LLVM module of a decoded, validated Wasm module (see aot.abi for its contents).
 
     `features`: CPU features the code may assume beyond the triple's baseline, as LLVM's
     "+a,-b" string (see aot.translate.target); empty for portable code.
+    `interrupt_checks`: emit the polled checks of aot.translate.interrupt (loop headers,
+    entries of calling functions); without them calls are still interrupted, by signal.
+    `batch_checks`: BOUNDS checks accesses sharing an address once per group (exact; see
+    aot.translate.memory.batching); False checks every access on its own.
     """
     strategy = MemoryStrategy(strategy)
     m = ir.Module(name="wasm")  # never a name from the binary: it would be printed into the IR text
     m.triple = triple
     m.data_layout = data_layout
-    env = ModuleEnv(module, m, memory_access(strategy), TargetInfo.from_triple(triple, features))
+    env = ModuleEnv(module, m, memory_access(strategy, batch_checks=batch_checks), TargetInfo.from_triple(triple, features))
+    env.interrupt_checks = interrupt_checks
     _declare_functions(env)
     n_imp = env.num_imported_funcs
     for i, code in enumerate(module.codes):
@@ -78,7 +84,8 @@ def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, d
         pos += len(seg.data)
     _bytes(m, abi.SYM_DATA, b"".join(seg.data for seg in module.datas))
     manifest = encode(build_manifest(module, strategy=strategy.value, target=triple,
-                                     compiler_version=compiler_version, data_starts=starts))
+                                     compiler_version=compiler_version, data_starts=starts,
+                                     interrupt_checks=interrupt_checks))
     _bytes(m, abi.SYM_MANIFEST, manifest, abi.MANIFEST_SECTION)
     _constant(m, abi.SYM_MANIFEST_LEN, I64, len(manifest))
     return m

@@ -101,7 +101,7 @@ typedef struct VMElemSegment {
 /* Per-call thread context, on the native stack of aot_invoke. */
 typedef struct TCtx {
     uintptr_t stack_limit; /* 0: a function whose stack pointer is below this traps */
-    uint64_t interrupt;    /* 8: reserved: non-zero = stop at the next check */
+    uint64_t interrupt;    /* 8: non-zero = interrupted: stop at the next check (watchdog.c) */
     /* ---- runtime-owned ---- */
     void *entry;           /* 16: the aot_invoke entry record this call belongs to */
     void *entry_slot;      /* 24: &aot_current_entry of this thread, for code outside the

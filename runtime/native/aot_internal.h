@@ -2,6 +2,7 @@
 #ifndef AOT_INTERNAL_H
 #define AOT_INTERNAL_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 
@@ -55,6 +56,26 @@ void aot_ensure_altstack(void);
 
 /* Leave the innermost entry with a trap. Never returns. */
 __attribute__((noreturn)) void aot_raise_trap(aot_entry *entry);
+
+/* ---- watches: calls that a deadline or a token may interrupt (watchdog.c) ---- */
+
+typedef struct aot_watch {
+    struct aot_watch *prev, *next; /* the global list, under the watchdog's mutex */
+    struct aot_watch *parent;      /* the watch of the enclosing call on this thread */
+    TCtx *tctx;                    /* whose interrupt word to set */
+    aot_token *token;              /* or NULL */
+    uint64_t deadline_ns;          /* CLOCK_MONOTONIC; 0 = none */
+    pthread_t thread;              /* the thread running the call (for the signal) */
+    uint64_t resend_ns;            /* when to signal it (again), once fired */
+    uint64_t resend_gap;
+    int fired;
+} aot_watch;
+
+/* Register `w` for a call on tctx when it has a timeout or token or is nested in a
+ * watched call: 1 when registered (call aot_watch_end), 0 when not needed, -1 when the
+ * watchdog thread could not be started. */
+int aot_watch_begin(aot_watch *w, TCtx *tctx, uint64_t timeout_ns, aot_token *token);
+void aot_watch_end(aot_watch *w);
 
 /* Write a fixed message to stderr and abort (async-signal-safe). */
 __attribute__((noreturn)) void aot_fatal(const char *message);

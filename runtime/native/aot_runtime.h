@@ -51,6 +51,30 @@ typedef struct aot_trap_info {
 /* Call tramp(fn, vmctx, &tctx, slots) with trap handling. 0 when it returned,
  * 1 when it trapped (out filled). Nested calls (Wasm -> host -> Wasm) are fine. */
 int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *out);
+
+/* ---- interruption (watchdog.c) ---- */
+
+/* Something another thread can interrupt calls through (see aot_token_interrupt). */
+typedef struct aot_token {
+    uint64_t interrupted; /* sticky until aot_token_reset (accessed atomically) */
+} aot_token;
+
+/* aot_invoke that also traps INTERRUPTED once timeout_ns (0 = none) have passed, or
+ * when `token` (NULL = none) is interrupted. Returns -1, without calling, when the
+ * watchdog thread cannot be started. */
+int aot_invoke_ex(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *out,
+                  uint64_t timeout_ns, aot_token *token);
+/* Interrupt every running call that uses `token` (and the calls nested in them), and
+ * every later one until aot_token_reset: the number of running calls hit. */
+int aot_token_interrupt(aot_token *token);
+void aot_token_reset(aot_token *token);
+/* Calls registered with the watchdog now (for tests), interrupts fired so far. */
+int aot_watch_count(void);
+uint64_t aot_interrupts_fired(void);
+/* The signal the watchdog interrupts compiled code with, 0 when it has none. */
+int aot_interrupt_signal(void);
+/* CLOCK_MONOTONIC in nanoseconds (the clock deadlines use). */
+uint64_t aot_monotonic_ns(void);
 /* The stack limit aot_invoke would give this thread now (for tests and diagnostics). */
 uintptr_t aot_thread_stack_limit(void);
 /* Bytes between the lowest usable stack address and the limit (0 = automatic). */

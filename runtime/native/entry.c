@@ -80,8 +80,10 @@ uintptr_t aot_thread_stack_limit(void) {
     return limit;
 }
 
-int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *out) {
+int aot_invoke_ex(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *out,
+                  uint64_t timeout_ns, aot_token *token) {
     aot_entry entry;
+    aot_watch watch;
     TCtx tctx;
     aot_entry *const outer = aot_current_entry;
 
@@ -93,6 +95,10 @@ int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *o
     tctx.stack_limit = entry.stack_limit;
     tctx.entry = &entry;
     tctx.entry_slot = (void *)&aot_current_entry;
+    /* Set before sigsetjmp and never changed after: valid on the trap path too. */
+    const int watched = aot_watch_begin(&watch, &tctx, timeout_ns, token);
+    if (watched < 0)
+        return -1;
 
     if (sigsetjmp(entry.jump, 0) == 0) {
         /* Publish the entry only now that its jump buffer is valid. */
@@ -101,11 +107,15 @@ int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *o
         ((aot_trampoline_fn)tramp)(fn, vmctx, &tctx, slots);
         atomic_signal_fence(memory_order_seq_cst);
         aot_current_entry = outer;
+        if (watched)
+            aot_watch_end(&watch);
         return 0;
     }
     /* Trapped. `outer` is const and was set before sigsetjmp, so it survived the jump;
      * the trap record was written through a pointer, so read it back from memory. */
     aot_current_entry = outer;
+    if (watched)
+        aot_watch_end(&watch);
     volatile aot_trap_info *t = &entry.trap;
     out->code = t->code;
     out->func_index = t->func_index;
@@ -113,6 +123,10 @@ int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *o
     out->fault_addr = t->fault_addr;
     out->from_signal = t->from_signal;
     return 1;
+}
+
+int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, aot_trap_info *out) {
+    return aot_invoke_ex(tramp, fn, vmctx, slots, out, 0, NULL);
 }
 
 void aot_raise_trap(aot_entry *entry) {

@@ -109,9 +109,12 @@ class Wasi:
             self._funcs = _imports.build(self)
         return {_imports.MODULE: dict(self._funcs)}
 
-    def start(self, instance) -> int:
+    def start(self, instance, *, timeout: float | None = None) -> int:
         """Run a command's `_start`; returns its exit status (0 when `_start` returns,
-        else the code it gave proc_exit). Traps propagate as `runtime.Trap`."""
+        else the code it gave proc_exit). Traps propagate as `runtime.Trap`; after
+        `timeout` seconds the program stops with a Trap of kind INTERRUPTED (at its next
+        loop or call; a WASI call in progress, e.g. a sleep in poll_oneoff, finishes
+        first)."""
         start = _export_func(instance, "_start")
         if start is None:
             raise WasiError(f"{_name(instance)} is not a WASI command: it exports no '_start' "
@@ -120,27 +123,28 @@ class Wasi:
         self._check_memory(instance)
         self._flush_host_stdio()
         try:
-            start()
+            start(timeout=timeout)
         except Exit as e:
             return e.code
         finally:
             self._flush_host_stdio()
         return 0
 
-    def initialize(self, instance) -> None:
+    def initialize(self, instance, *, timeout: float | None = None) -> None:
         """Run a reactor's `_initialize` (if it exports one); call this once, before any
         other export."""
         self._check_memory(instance)
         init = _export_func(instance, "_initialize")
         if init is not None:
-            init()
+            init(timeout=timeout)
 
-    def run(self, module: Module, imports: dict | None = None) -> int:
+    def run(self, module: Module, imports: dict | None = None, *,
+            timeout: float | None = None) -> int:
         """Instantiate `module` with this environment (plus `imports`, other namespaces)
-        and run it as a command; returns the exit status."""
+        and run it as a command (for at most `timeout` seconds); returns the exit status."""
         merged = dict(imports or {})
         merged.update(self.imports())
-        return self.start(module.instantiate(merged))
+        return self.start(module.instantiate(merged), timeout=timeout)
 
     def _check_memory(self, instance) -> None:
         if "memory" not in instance.exports:
@@ -187,8 +191,10 @@ def _name(instance) -> str:
     return os.path.basename(getattr(instance.module, "path", "")) or "the module"
 
 
-def run(module: Module, config: WasiConfig | None = None, *, imports: dict | None = None) -> int:
+def run(module: Module, config: WasiConfig | None = None, *, imports: dict | None = None,
+        timeout: float | None = None) -> int:
     """Run WASI command `module` with `config` (default: nothing granted, output to the
-    host's stdout/stderr); returns its exit status."""
+    host's stdout/stderr) for at most `timeout` seconds (see Wasi.start); returns its exit
+    status."""
     with Wasi(config) as wasi:
-        return wasi.run(module, imports)
+        return wasi.run(module, imports, timeout=timeout)
