@@ -75,7 +75,10 @@ class Cap:
     def alive(self) -> bool:
         """False once released, or revoked because the plugin that made it died."""
         obj = lib.k_ns_lookup(self._kernel._host, self.number) if self.number else ffi.NULL
-        return obj != ffi.NULL and (obj.owner == ffi.NULL or not obj.owner.dead)
+        return obj != ffi.NULL and (obj.owner == ffi.NULL or not obj.owner.dead) and self._usable(obj)
+
+    def _usable(self, obj) -> bool:
+        return True
 
     def release(self) -> None:
         """Drop the host's cap (the object lives on while plugins hold caps to it)."""
@@ -96,6 +99,9 @@ class Grant(Cap):
         self._grant = ffi.cast("KGrant *", obj)
         self._pinned = pinned
 
+    def _usable(self, obj) -> bool:
+        return bool(self._grant.rights)  # a revoked grant keeps its object, with no rights
+
     def revoke(self) -> None:
         """No plugin can use this grant any more (their calls get K_ERANGE/K_EPERM)."""
         with self._kernel._lock:
@@ -111,9 +117,13 @@ class Message(Cap):
     def __init__(self, kernel: "Kernel", number: int, msg):
         super().__init__(kernel, number)
         self._msg = msg
+        self._reply = None
 
     def reply(self) -> tuple[bytes, list[Cap]] | None:
-        """(data, caps) of the reply, or None before one. The caps are new host caps."""
+        """(data, caps) of the reply, or None before one. The caps are host caps, made
+        on the first call (later calls return the same ones)."""
+        if self._reply is not None:
+            return self._reply
         with self._kernel._lock:
             n, nc = ffi.new("uint32_t *"), ffi.new("uint32_t *")
             data = lib.k_message_reply(self._msg, n, nc)
@@ -124,7 +134,8 @@ class Message(Cap):
                 obj = lib.k_message_reply_cap(self._msg, i)
                 c = lib.k_ns_install(self._kernel._host, obj, 0) if obj != ffi.NULL else 0
                 caps.append(Cap(self._kernel, c))
-            return ffi.buffer(data, n[0])[:], caps
+            self._reply = (ffi.buffer(data, n[0])[:], caps)
+            return self._reply
 
 
 class Loader:
@@ -340,12 +351,14 @@ class Kernel:
             if p._k == ffi.NULL:
                 raise MemoryError("could not create a plugin namespace")
             p._k.kmem_limit = self.kernel_memory
-            imports = self._resolve_imports(p, links or {}, translator, _endpoint_imports)
             try:
-                p.instance = runtime.Instance(module, imports, memory_limit=limit)
-            except Trap as trap:
-                p._died(trap)
-                self._plugins.append(p)
+                imports = self._resolve_imports(p, links or {}, translator, _endpoint_imports)
+                # The start function runs only once the plugin is a kernel plugin: its
+                # syscalls need its memory and its registration.
+                p.instance = runtime.Instance(module, imports, memory_limit=limit, start=False)
+            except Trap as trap:  # a segment out of bounds: nothing of it ever ran
+                lib.k_instance_free(p._k)
+                p._k = None
                 raise
             except BaseException:
                 lib.k_instance_free(p._k)
@@ -356,6 +369,15 @@ class Kernel:
                 p._k.mem = ffi.cast("VMMemory *", _addr(mem._ptr))
             self._plugins.append(p)
             self._by_instance[id(p.instance)] = p
+            self._depth += 1
+            try:
+                p.instance.run_start()
+            except Trap as trap:
+                p._died(trap)
+                raise
+            finally:
+                self._depth -= 1
+                self._reap()
             return p
 
     def _resolve_imports(self, p: Plugin, links: dict, translator: str, endpoint_imports) -> dict:
@@ -535,8 +557,9 @@ class Kernel:
             table[fn.name] = Func._raw_host(_guarded_syscall(self, python[fn.name]), fn.functype)
         return table
 
-    def _caller_plugin(self, caller) -> Plugin:
-        return self._by_instance[id(caller.instance)]
+    def _caller_plugin(self, caller) -> Plugin | None:
+        """None while its start function runs (load() registers it after)."""
+        return self._by_instance.get(id(caller.instance))
 
     def _sys_instance_create(self, p: Plugin, loader_cap, name_ptr, name_len, caps_ptr, n_caps):
         obj = lib.k_ns_lookup(p._k, loader_cap)
@@ -656,7 +679,7 @@ def _guarded_syscall(kernel: Kernel, impl):
     raises into the plugin: an unexpected error becomes K_EINVAL for k_error()."""
     def call(caller, *bits):
         p = kernel._caller_plugin(caller)
-        if p._k.dead:
+        if p is None or p._k.dead:
             return 0
         try:
             return impl(p, *bits) & 0xFFFFFFFF

@@ -217,12 +217,12 @@ static inline uint32_t k_move_result(KInstance *from, KInstance *to, uint32_t c)
         return 0;
     }
     uint32_t r = k_ns_install(to, obj, 0);
-    if (K_UNLIKELY(r == 0)) {
-        k_fail(to, K_ENOMEM);
-        return 0;
-    }
+    /* Moved either way: a result the caller has no room for is dropped, not left
+     * behind in the callee, whose namespace would fill with what nobody can name. */
     if (!(from->ns.slots[c].flags & K_SLOT_LENT))
         k_ns_remove(from, c);
+    if (K_UNLIKELY(r == 0))
+        k_fail(to, K_ENOMEM);
     return r;
 }
 
