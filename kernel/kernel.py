@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import runtime
@@ -94,10 +95,9 @@ class Cap:
 class Grant(Cap):
     """A host buffer granted to plugins. `revoke()` ends every cap to it at once."""
 
-    def __init__(self, kernel: "Kernel", number: int, obj, pinned):
+    def __init__(self, kernel: "Kernel", number: int, obj):
         super().__init__(kernel, number)
         self._grant = ffi.cast("KGrant *", obj)
-        self._pinned = pinned
 
     def _usable(self, obj) -> bool:
         return bool(self._grant.rights)  # a revoked grant keeps its object, with no rights
@@ -108,7 +108,7 @@ class Grant(Cap):
             self._grant.rights = 0
             self._grant.length = 0
             self._grant.host_base = ffi.NULL
-            self._kernel._pins.pop(_addr(self._grant, ffi), None)
+            _unpin(self._kernel._pins.pop(_addr(self._grant, ffi), None))
 
 
 class Message(Cap):
@@ -255,7 +255,10 @@ class Plugin:
             return Cap(k, k._install_host(k._endpoint_object(self, f)))
 
     def _died(self, trap: Trap | None) -> None:
-        self.trap = trap
+        # A copy without the traceback, whose frames would keep the call's arguments alive.
+        self.trap = None if trap is None else Trap(
+            trap.kind, message=trap.message, func_index=trap.func_index,
+            func_name=trap.func_name, pc=trap.pc)
         lib.k_instance_kill(self._k, int(trap.kind) if trap is not None and trap.kind else 0)
         self.kernel._dead.append(self)
 
@@ -298,7 +301,11 @@ class Kernel:
         self._by_instance: dict[int, Plugin] = {}
         self._dead: list[Plugin] = []
         self._depth = 0  # host calls into plugins now running (nested through syscalls)
-        self._pins: dict[int, object] = {}  # host buffers granted, by KGrant address
+        # Host buffers granted, by KGrant address: (cffi buffer, the object). Released by
+        # revoke(), close(), or a finalizer that runs before the garbage collector clears a
+        # cycle holding them (a memoryview must not be cleared while cffi pins it).
+        self._pins: dict[int, tuple] = {}
+        weakref.finalize(self, _unpin_all, self._pins)
         self._handles: list = []  # cffi handles for loader / instance objects
         self._syscalls = self._make_syscalls()
 
@@ -516,7 +523,7 @@ class Kernel:
             g.length = len(cbuf)
             g.host_base = cbuf
             self._pins[_addr(g, ffi)] = (cbuf, buffer)
-            return Grant(self, self._install_host(obj), obj, cbuf)
+            return Grant(self, self._install_host(obj), obj)
 
     def message(self, data: bytes = b"", caps=(), *, reply_size: int = 4096, reply_caps: int = 8) -> Message:
         """A message from the host carrying `data` and `caps` (host Caps); a plugin's
@@ -659,7 +666,17 @@ class Kernel:
                 if p._k is not None:
                     lib.k_instance_close(p._k)
             lib.k_instance_close(self._host)
-            self._pins.clear()
+            _unpin_all(self._pins)
+
+
+def _unpin(pin) -> None:
+    if pin is not None:
+        ffi.release(pin[0])
+
+
+def _unpin_all(pins: dict) -> None:
+    while pins:
+        _unpin(pins.popitem()[1])
 
 
 def _fail(p: Plugin, err: int) -> int:
