@@ -6,7 +6,7 @@ from typing import Callable
 
 from aot.model import FuncType, ValType
 
-from ._caller import caller_entry
+from ._caller import caller_entry, plain_entry
 from ._errors import LinkError, ResourceError
 from ._exclusive import Using
 from ._links import link
@@ -41,6 +41,10 @@ class Func:
         self._callable = fn
         if caller:
             self._take_caller(caller_entry(fn, type))
+        else:
+            entry = plain_entry(fn, type)
+            if entry is not None:  # numbers only: a call path made for the signature
+                self._call_from_wasm = entry
 
     @classmethod
     def _raw_host(cls, fn: Callable, type: FuncType) -> "Func":
@@ -64,6 +68,9 @@ class Func:
         self._tramp = None  # the trampoline that calls _ref's signature
         self._keep = None  # native things a host function's own VMFuncRef needs
         self._plan = None  # how to call it, made on the first call
+        self._fast = None  # aot_fast_target * when calls can take the fast path
+        self._fast_pad = ()  # zeros filling the fast path's four argument places
+        self._fast_result = False
         self._links: set = set()
         self._externs: set = set()
         self._takes_caller = False
@@ -110,6 +117,21 @@ class Func:
         whose `.interrupt()` (from any thread) stops the call the same way. Both cover
         everything the call runs, nested instances included; host functions it calls are
         not stopped, but the Wasm code stops at its next check after they return."""
+        fast = self._fast
+        if fast is not None and timeout is None and interrupt is None:
+            try:
+                r = _fastcall(fast, *(args + self._fast_pad))
+            except (TypeError, OverflowError):
+                pass  # not four plain ints in range: the general path says what is wrong
+            else:
+                if r != _FAST_SENTINEL:
+                    return r if self._fast_result else None
+                info = ffi.new("aot_trap_info *")
+                status = lib.aot_fast_status(info)
+                if status == lib.AOT_FAST_OK:
+                    return r  # the sentinel was the real result
+                if status == lib.AOT_FAST_TRAPPED:
+                    raise_trap(info)
         ft = self._type
         if self._takes_caller:
             raise TypeError(_NO_CALLER)
@@ -168,7 +190,26 @@ class Func:
         held = [m._exclusive for m in getattr(self._owner, "_memories", ())
                 if getattr(m, "_exclusive", None) is not None]
         self._plan.exclusive = Using(held) if held else None
+        if not held:
+            self._make_fast(self._plan)
         return self._plan
+
+    def _make_fast(self, plan: "_Plan") -> None:
+        """Set up the fast path when the signature allows it: <= 4 params, all i32/i64,
+        and no result or one i32/i64 (numbers only, so no references to keep alive)."""
+        ft = self._type
+        ints = (ValType.I32, ValType.I64)
+        if len(ft.params) > 4 or len(ft.results) > 1 or not all(t in ints for t in ft.params + ft.results):
+            return
+        t = ffi.new("aot_fast_target *")
+        t.tramp, t.fn, t.vmctx = plan.tramp, plan.fn, plan.vmctx
+        t.nparams = len(ft.params)
+        t.param_is_i32 = sum(1 << i for i, p in enumerate(ft.params) if p is ValType.I32)
+        t.result = (lib.AOT_FAST_RESULT_NONE if not ft.results else
+                    lib.AOT_FAST_RESULT_I32 if ft.results[0] is ValType.I32 else lib.AOT_FAST_RESULT_I64)
+        self._fast_pad = (0,) * (4 - len(ft.params))
+        self._fast_result = bool(ft.results)
+        self._fast = t
 
     def _invoke(self, bits: list[int], timeout: float | None = None,
                 interrupt: "Interrupt | None" = None) -> list[int]:
@@ -264,6 +305,8 @@ class Func:
         ref.type_id = tid
         self._keep = (hc, handle, module)
         self._ref = ref
+        from ._hostcall import register_binding
+        register_binding(hc, ffi.from_handle(handle), self)
         self._tramp = module._trampoline(type_index)
         addr = int(ffi.cast("uintptr_t", ref))
         register_funcrefs(self, [(addr, None)])
@@ -324,6 +367,8 @@ _NO_CALLER = ("this host function takes a Caller (Func(..., caller=True)): only 
               "that imported it can call it")
 
 _TRAP_INFO_WORDS = (ffi.sizeof("aot_trap_info") + 7) // 8  # the trap record after the slots
+_fastcall = lib.aot_fastcall
+_FAST_SENTINEL = lib.AOT_FAST_SENTINEL
 
 
 class _Plan:
@@ -355,7 +400,7 @@ def _ref_decoder(t: ValType):
 class HostBinding:
     """What a HostContext's handle points at: the function and who receives its results."""
 
-    __slots__ = ("func", "holder")
+    __slots__ = ("func", "holder", "__weakref__")
 
     def __init__(self, func: Func, holder) -> None:
         self.func = func

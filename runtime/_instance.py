@@ -19,6 +19,7 @@ from aot import manifest as mf
 
 from ._errors import LinkError, LoadError, ResourceError
 from ._func import Func, HostBinding, host_callback_pointer
+from ._hostcall import register_binding
 from ._global import Global
 from ._links import link, native_finalizer
 from ._memory import Memory
@@ -264,6 +265,7 @@ class Instance:
             ref.vmctx = hc
             ref.type_id = type_id(func.type)
             self._keep += [hc, handle]
+            register_binding(hc, ffi.from_handle(handle), self)
         else:
             src = func._ref
             ref.native_fn = src.native_fn

@@ -12,7 +12,7 @@ import cffi
 
 NATIVE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native")
 SOURCES = ["registry.c", "memory.c", "table.c", "bulk.c", "builtins.c", "entry.c",
-           "signals.c", "loader.c", "util.c", "watchdog.c"]
+           "signals.c", "loader.c", "util.c", "fastcall.c", "watchdog.c"]
 HEADERS = ["aot_abi.h", "aot_runtime.h", "aot_internal.h"]
 
 # What Python sees of aot_runtime.h / aot_abi.h. Structs end in `...;` so cffi takes
@@ -89,6 +89,18 @@ int aot_signal_handler_installed(void);
 void *aot_builtins_table(void);
 
 int aot_invoke(void *tramp, void *fn, void *vmctx, void *slots, void *out);  /* out: aot_trap_info * */
+#define AOT_FAST_SENTINEL ...
+#define AOT_FAST_OK ...
+#define AOT_FAST_TRAPPED ...
+#define AOT_FAST_BAD_ARGUMENT ...
+#define AOT_FAST_RESULT_NONE ...
+#define AOT_FAST_RESULT_I32 ...
+#define AOT_FAST_RESULT_I64 ...
+typedef struct aot_fast_target {
+    void *tramp; void *fn; void *vmctx; uint32_t nparams; uint32_t param_is_i32; uint32_t result; ...;
+} aot_fast_target;
+int64_t aot_fastcall(const aot_fast_target *t, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
+int aot_fast_status(aot_trap_info *trap);
 uintptr_t aot_thread_stack_limit(void);
 void aot_set_stack_margin(size_t bytes);
 
@@ -132,7 +144,7 @@ int aot_code_contains(uintptr_t pc);
 
 const char *aot_native_source_hash(void);
 
-extern "Python" int aot_host_callback(void *host_ctx, void *tctx, void *slots);
+extern "Python" int aot_host_callback(void *host_ctx, TCtx *tctx, uint64_t *slots);
 """
 
 

@@ -75,6 +75,32 @@ uint64_t aot_interrupts_fired(void);
 int aot_interrupt_signal(void);
 /* CLOCK_MONOTONIC in nanoseconds (the clock deadlines use). */
 uint64_t aot_monotonic_ns(void);
+/* ---- the fast call path (fastcall.c) ---- */
+
+#define AOT_FAST_SENTINEL ((int64_t)0x80000000DEADF457LL)
+#define AOT_FAST_OK 0
+#define AOT_FAST_TRAPPED 1
+#define AOT_FAST_BAD_ARGUMENT 2
+#define AOT_FAST_RESULT_NONE 0
+#define AOT_FAST_RESULT_I32 1
+#define AOT_FAST_RESULT_I64 2
+
+/* A Wasm function with <= 4 params, all i32/i64, and no result or one i32/i64. */
+typedef struct aot_fast_target {
+    void *tramp;
+    void *fn;
+    void *vmctx;
+    uint32_t nparams;
+    uint32_t param_is_i32; /* bit i: param i is i32 (else i64) */
+    uint32_t result;       /* AOT_FAST_RESULT_* */
+} aot_fast_target;
+
+/* Call `t`; returns the result (i32 sign-extended), or AOT_FAST_SENTINEL when the call
+ * could not be made (an i32 argument out of range) or trapped, or by coincidence. */
+int64_t aot_fastcall(const aot_fast_target *t, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
+/* What the last aot_fastcall of this thread did (AOT_FAST_*); copies its trap record. */
+int aot_fast_status(aot_trap_info *trap);
+
 /* The stack limit aot_invoke would give this thread now (for tests and diagnostics). */
 uintptr_t aot_thread_stack_limit(void);
 /* Bytes between the lowest usable stack address and the limit (0 = automatic). */
