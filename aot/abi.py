@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 from .model import ExternKind, Module
 
@@ -255,39 +256,39 @@ class VMContextLayout:
             num_elems=len(m.elems),
         )
 
-    @property
+    @cached_property
     def type_ids(self) -> int:
         return VMCtxHeader.SIZE
 
-    @property
+    @cached_property
     def funcrefs(self) -> int:
         return _align(self.type_ids + 4 * self.num_types, 8)
 
-    @property
+    @cached_property
     def memories(self) -> int:
         return self.funcrefs + VMFuncRef.SIZE * self.num_funcs
 
-    @property
+    @cached_property
     def tables(self) -> int:
         return self.memories + 8 * self.num_memories
 
-    @property
+    @cached_property
     def globals(self) -> int:
         return self.tables + 8 * self.num_tables
 
-    @property
+    @cached_property
     def global_storage(self) -> int:
         return _align(self.globals + 8 * self.num_globals, 16)
 
-    @property
+    @cached_property
     def data_segments(self) -> int:
         return self.global_storage + 16 * self.num_defined_globals
 
-    @property
+    @cached_property
     def elem_segments(self) -> int:
         return self.data_segments + VMDataSegment.SIZE * self.num_datas
 
-    @property
+    @cached_property
     def size(self) -> int:
         return _align(self.elem_segments + VMElemSegment.SIZE * self.num_elems, 16)
 

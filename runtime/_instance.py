@@ -196,6 +196,10 @@ class Instance:
         mptrs = ffi.cast("VMMemory **", base + layout.memories)
         for i, mem in enumerate(self._memories):
             mptrs[i] = mem._ptr
+        # The data segments as one copy-on-write mapping, when the module allows it.
+        image = module.memory_image() if m["memories"] else None
+        self._data_from_image = bool(image) and lib.aot_memory_map_image(
+            self._memories[0]._ptr, image[0], image[1]) == 0
 
         for td in m["tables"]:
             table = Table(ValType.from_text(td["elem"]), td["min"], td["max"])
@@ -314,7 +318,9 @@ class Instance:
             if ed["mode"] in ("active", "declarative"):
                 seg.length = 0
         for i, dd in enumerate(m["datas"]):
-            if dd["mode"] == "active":
+            if dd["mode"] == "active" and self._data_from_image:
+                self._data_segment(i).length = 0  # applied by the image, dropped as usual
+            elif dd["mode"] == "active":
                 seg = self._data_segment(i)
                 offset = self._eval(dd["offset"], ValType.I32)
                 status = lib.aot_memory_init(self._memories[dd["memory"]]._ptr, seg, offset, 0, seg.length)

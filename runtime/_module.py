@@ -138,7 +138,52 @@ class Module:
                         for k, p in enumerate(self.functions))
         self._starts = [s for s, _ in starts]
         self._start_index = [i for _, i in starts]
+        self._image = None  # (memfd, bytes) of the initial memory, made on first use
+        self._image_done = False
         register_module(self, self.types)
+
+    # ---- the initial-memory image --------------------------------------------------------
+
+    IMAGE_MIN_BYTES = 64 * 1024
+    """Below this much data, copying the segments is as fast as mapping an image."""
+
+    def memory_image(self):
+        """(fd, length) of an image of memory 0 with every active data segment applied,
+        for mapping copy-on-write over a fresh guard memory; None when the module does
+        not qualify: a guard module whose memory 0 it defines, and whose active segments
+        all target it at constant offsets inside its initial size (so none can trap)."""
+        if self._image_done:
+            return self._image
+        self._image_done = True
+        m = self.manifest
+        datas = [d for d in m["datas"] if d["mode"] == "active"]
+        if (self.strategy is not MemoryStrategy.GUARD or not m["memories"] or not datas
+                or any(i["kind"] == "memory" for i in m["imports"])):
+            return None
+        initial = m["memories"][0]["min"] * 65536
+        end = 0
+        for d in datas:
+            off = d["offset"]
+            if d["memory"] != 0 or len(off) != 1 or off[0][0] != "i32.const":
+                return None
+            start = off[0][1] & 0xFFFFFFFF
+            if start + d["length"] > initial:
+                return None
+            end = max(end, start + d["length"])
+        if sum(d["length"] for d in datas) < self.IMAGE_MIN_BYTES:
+            return None
+        page = os.sysconf("SC_PAGESIZE")
+        size = (end + page - 1) // page * page
+        image = bytearray(size)
+        for d in datas:  # in order: a later segment overwrites an earlier one, as at run time
+            start = d["offset"][0][1] & 0xFFFFFFFF
+            image[start:start + d["length"]] = ffi.buffer(self.data + d["start"], d["length"])
+        fd = lib.aot_image_create(ffi.from_buffer(image), size)
+        if fd < 0:
+            return None  # no memfd here: instances copy the segments instead
+        native_finalizer(self, lib.aot_image_close, fd)
+        self._image = (fd, size)
+        return self._image
 
     # ---- what the module declares ------------------------------------------------------
 

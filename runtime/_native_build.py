@@ -118,6 +118,9 @@ VMMemory *aot_memory_new(uint32_t strategy, uint64_t min_pages, uint64_t max_pag
 int32_t aot_memory_grow(VMMemory *mem, uint32_t delta_pages);
 void aot_memory_set_limit(VMMemory *mem, uint64_t pages);
 void aot_memory_free(VMMemory *mem);
+int aot_image_create(const uint8_t *data, uint64_t len);
+int aot_memory_map_image(VMMemory *m, int fd, uint64_t len);
+void aot_image_close(int fd);
 
 VMTable *aot_table_new(uint32_t elem_type, uint64_t min, uint64_t max, uint64_t init, int *err);
 int32_t aot_table_grow(VMTable *t, uint64_t init, uint32_t delta);

@@ -115,6 +115,11 @@ int32_t aot_memory_grow(VMMemory *mem, uint32_t delta_pages);
 /* Lower (or raise, up to max) the pages grow may reach. */
 void aot_memory_set_limit(VMMemory *mem, uint64_t pages);
 void aot_memory_free(VMMemory *mem);
+/* An image of a module's initial memory (a memfd of `len` bytes, a multiple of the page
+ * size), and mapping it copy-on-write over the start of a fresh guard memory. */
+int aot_image_create(const uint8_t *data, uint64_t len);
+int aot_memory_map_image(VMMemory *m, int fd, uint64_t len);
+void aot_image_close(int fd);
 
 /* ---- tables ---- */
 

@@ -163,3 +163,48 @@ void aot_memory_free(VMMemory *m) {
         munmap(m->base, m->mapped);
     aot_free(m);
 }
+
+/* ---- initial-memory images -------------------------------------------------------
+ * A module whose data segments all land at constant offsets inside its initial memory
+ * gets one image of that memory's start (a memfd, made once per loaded module). An
+ * instance maps it over its fresh guard memory copy-on-write: instantiation costs one
+ * mmap instead of copying every segment, and pages are shared until written. Bounds
+ * memories keep copying: mremap cannot move a range made of two mappings. */
+
+int aot_image_create(const uint8_t *data, uint64_t len) {
+    if (len == 0 || len % os_page_size())
+        return -1;
+    int fd = memfd_create("aot-wasm-memory-image", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (ftruncate(fd, (off_t)len) != 0) {
+        close(fd);
+        return -1;
+    }
+    uint64_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(fd, data + done, len - done, (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        done += (uint64_t)n;
+    }
+    return fd;
+}
+
+int aot_memory_map_image(VMMemory *m, int fd, uint64_t len) {
+    if (m->strategy != AOT_STRATEGY_GUARD || len == 0 || len > m->length || len % os_page_size())
+        return -1;
+    void *p = mmap(m->base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    return p == (void *)m->base ? 0 : -1;
+}
+
+void aot_image_close(int fd) {
+    if (fd >= 0)
+        close(fd);
+}
