@@ -1,14 +1,36 @@
 """The compile driver: `.wasm` bytes → decoded → validated → LLVM IR → object → `.so`."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from .abi import MemoryStrategy
 from .errors import AotError, CompileError
 
 COMPILER_VERSION = "0.1.0"
+
+
+@functools.lru_cache(maxsize=None)
+def compiler_digest() -> str:
+    """A digest of this compiler's code (every .py of the aot package) and of LLVM's
+    version: what a cache of compiled modules must key on besides COMPILER_VERSION, so an
+    edited or upgraded compiler never reuses another's output."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        llvm = version("llvmlite")
+    except PackageNotFoundError:  # pragma: no cover (a source tree without metadata)
+        import llvmlite
+        llvm = llvmlite.__version__
+    h = hashlib.sha256(f"{COMPILER_VERSION}|llvmlite {llvm}".encode())
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
 
 EMIT_KINDS = ("so", "obj", "llvm-ir", "asm")
 
@@ -28,7 +50,7 @@ class CompileOptions:
     batch_checks: bool = True  # BOUNDS: one check per group of accesses sharing an address
 
     def cache_key(self) -> str:
-        return (f"{COMPILER_VERSION}|{self.memory.value}|O{self.opt_level}|{self.target}|"
+        return (f"{compiler_digest()}|{self.memory.value}|O{self.opt_level}|{self.target}|"
                 f"{self.cpu}|interrupt{int(self.interrupt_checks)}"
                 + ("" if self.batch_checks else "|nobatch"))
 

@@ -1,6 +1,7 @@
 """The on-disk cache of compiled modules.
 
-A `.wasm` is compiled once per (content, compiler version, options, host machine); the
+A `.wasm` is compiled once per (content, compiler code and LLVM version, options, host
+machine); the
 `.so` is stored as `<cache>/modules/<key>.so`, written to a temporary file and renamed
 into place, so readers never see a partial file and concurrent writers are harmless.
 `<cache>` is `cache_dir`, else `$AOT_CACHE_DIR`, else `~/.cache/aot-wasm`.
@@ -44,11 +45,11 @@ def _store(directory: str, name: str, data: bytes) -> str:
 def compiled_path(wasm: bytes, *, memory: str, opt_level: int,
                   cache_dir: str | os.PathLike | None = None, interrupt_checks: bool = False) -> str:
     """Path of the `.so` for `wasm`, compiling it (with aot.compiler) if not cached."""
-    from aot.compiler import COMPILER_VERSION, compile_wasm
+    from aot.compiler import compile_wasm, compiler_digest
 
     key = hashlib.sha256()
     key.update(hashlib.sha256(wasm).digest())
-    key.update(f"|{COMPILER_VERSION}|format{FORMAT_VERSION}|{memory}|O{opt_level}|"
+    key.update(f"|{compiler_digest()}|format{FORMAT_VERSION}|{memory}|O{opt_level}|"
                f"{platform.machine()}|interrupt{int(interrupt_checks)}".encode())
     directory = modules_dir(cache_dir)
     path = os.path.join(directory, key.hexdigest()[:40] + ".so")

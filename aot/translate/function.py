@@ -76,11 +76,19 @@ class FunctionTranslator(FuncEnv):
         if checks and any(ins.op in _CALLS for ins in self.code.body):
             emit_interrupt_check(self)  # covers recursion; loops check at their headers
         self.frames.append(Frame(Kind.FUNC, (), self.ftype.results, 0, True))
-        handlers = HANDLERS_CHECKED if checks else HANDLERS
+        self.env.memory.prepare_function(self, self.code)  # e.g. which bounds checks to merge
+        handlers = self.handlers = HANDLERS_CHECKED if checks else HANDLERS
+        resume = 0
         try:
             for pos, ins in enumerate(body):
+                if pos < resume:
+                    continue  # translated already: a loop the memory strategy versioned
                 if self.reachable or ins.op in STRUCTURAL:
                     self._pos = pos
+                    if ins.op == "loop" and self.reachable:
+                        resume = self.env.memory.version_loop(self, pos)  # 0, or past its end
+                        if resume:
+                            continue
                     handler = handlers.get(ins.op)
                     if handler is None:
                         raise CompileError(f"instruction {ins.op} is not supported")

@@ -331,3 +331,10 @@ def test_aot_compile_interrupt_checks_flag(tmp_path, cache, flag):
     assert json.loads(r.stdout)["interrupt_checks"] is (flag == "--interrupt-checks")
     r = _aot("run", "--timeout", "0.2", str(out), cache=cache)
     assert r.returncode == 124, r.stderr
+
+
+def test_cache_keys_follow_the_compiler_code():
+    """An edited or upgraded compiler must not reuse modules another one compiled."""
+    from aot.compiler import CompileOptions, compiler_digest
+    assert compiler_digest() in CompileOptions().cache_key()
+    assert len(compiler_digest()) == 16

@@ -14,12 +14,14 @@ STRATEGIES: dict[MemoryStrategy, type[MemoryAccess]] = {
 }
 
 
-def memory_access(strategy: MemoryStrategy | str) -> MemoryAccess:
-    """The implementation of `strategy`."""
+def memory_access(strategy: MemoryStrategy | str, *, batch_checks: bool = True) -> MemoryAccess:
+    """The implementation of `strategy`. `batch_checks`: let BOUNDS check accesses that
+    share an address once per group (see batching.py); no effect on GUARD."""
     try:
-        return STRATEGIES[MemoryStrategy(strategy)]()
+        cls = STRATEGIES[MemoryStrategy(strategy)]
     except (KeyError, ValueError):
         raise CompileError(f"unknown memory strategy {strategy!r}") from None
+    return cls(batch_checks=batch_checks) if cls is BoundsMemory else cls()
 
 
 __all__ = ["MemoryAccess", "GuardMemory", "BoundsMemory", "STRATEGIES", "memory_access"]

@@ -26,10 +26,22 @@ class MemoryAccess:
     """False when a load whose value is unused may be deleted by LLVM and so not trap;
     memory ops then emit such loads as volatile."""
 
+    @staticmethod
+    def vmmemory(cx, index: int) -> ir.Value:
+        """The VMMemory* of memory `index`, marked dereferenceable: then LLVM may hoist
+        BASE and LENGTH loads out of a loop from any block of it (not only from blocks
+        that run on every iteration), when nothing in the loop may change them."""
+        ptr = cx.memory_ptr(index)
+        if isinstance(ptr, ir.Instruction) and "dereferenceable" not in ptr.metadata:
+            ptr.set_metadata("dereferenceable", cx.module.add_metadata([ir.Constant(I64, VMMemory.SIZE)]))
+            ptr.set_metadata("align", cx.module.add_metadata([ir.Constant(I64, 8)]))
+            ptr.set_metadata("noundef", cx.module.add_metadata([]))
+        return ptr
+
     def length(self, cx, index: int) -> ir.Value:
         """Current size in bytes (i64), re-read from the VMMemory."""
         addr = cx.hoisted(("length", index),
-                          lambda b: byte_gep(b, cx.memory_ptr(index), VMMemory.LENGTH))
+                          lambda b: byte_gep(b, self.vmmemory(cx, index), VMMemory.LENGTH))
         v = load(cx.builder, I64, addr, cx.md.vm, align=8)
         # The runtime never lets a memory shrink below its minimum or exceed 4 GiB;
         # the range lets LLVM drop checks of constant addresses below the minimum.
@@ -39,7 +51,16 @@ class MemoryAccess:
 
     def base(self, cx, index: int) -> ir.Value:
         """Current base address, re-read from the VMMemory."""
-        return load(cx.builder, PTR, cx.memory_ptr(index), cx.md.vm, align=8)
+        return load(cx.builder, PTR, self.vmmemory(cx, index), cx.md.vm, align=8)
+
+    def prepare_function(self, cx, code) -> None:
+        """Called once before `code` (an aot.model.Function) is translated by `cx`."""
+
+    def version_loop(self, cx, pos: int) -> int:
+        """Called at each reachable `loop` (position `pos` of the body). A strategy that
+        translates the loop itself (through `cx.handlers`) returns the position after its
+        `end`, where translation resumes; 0 lets the loop be translated as usual."""
+        return 0
 
     def effective_address(self, cx, index: int, addr: ir.Value, offset: int, size: int) -> ir.Value:
         """Pointer to the `size` bytes at `addr + offset` of memory `index`; traps if out of bounds."""
