@@ -14,6 +14,8 @@ setup: .venv/.installed
 
 demo: setup
 	$(PY) examples/quickstart/demo.py
+	$(PY) examples/fractal/viewer.py --out demo-output/fractal
+	$(PY) examples/photo/photo.py --out demo-output/photo
 
 test: setup
 	$(PY) -m pytest -q

@@ -1,0 +1,1 @@
+"""The fractal viewer example: calculation plugins in C, rendered in parallel (viewer.py)."""
