@@ -15,7 +15,9 @@ setup: .venv/.installed
 demo: setup
 	$(PY) examples/quickstart/demo.py
 	$(PY) examples/fractal/viewer.py --out demo-output/fractal
+	$(PY) examples/canvas/canvas_demo.py --out demo-output/canvas
 	$(PY) examples/photo/photo.py --out demo-output/photo
+	@echo "demo: every image is in demo-output/ (fractal/, canvas/, photo/)"
 
 test: setup
 	$(PY) -m pytest -q
