@@ -56,13 +56,7 @@ void k_ns_remove(KInstance *inst, uint32_t c) {
     KNamespace *ns = &inst->ns;
     if (c == 0 || c >= ns->size || ns->slots[c].obj == NULL)
         return;
-    KObject *obj = ns->slots[c].obj;
-    ns->slots[c].obj = NULL;
-    ns->slots[c].flags = 0;
-    ns->free[ns->nfree++] = c;
-    ns->live--;
-    if (--obj->refs == 0)
-        k_obj_release(obj);
+    k_slot_free(ns, c);
 }
 
 /* Drop every cap of a namespace and its storage (an instance died or is closed). */

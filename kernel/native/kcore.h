@@ -192,11 +192,8 @@ static inline uint32_t k_lend(KInstance *inst, KObject *obj) {
     return k_ns_install(inst, obj, K_SLOT_LENT);
 }
 
-/* Take back a cap lent by k_lend (the holder could not release it meanwhile). */
-static inline void k_unlend(KInstance *inst, uint32_t c) {
-    KNamespace *ns = &inst->ns;
-    if (K_UNLIKELY(c >= ns->size || ns->slots[c].obj == NULL))
-        return; /* the namespace was torn down (the holder died) */
+/* Free slot `c` (live, not 0): its index goes on the free stack, its object loses a ref. */
+static inline void k_slot_free(KNamespace *ns, uint32_t c) {
     KObject *obj = ns->slots[c].obj;
     ns->slots[c].obj = NULL;
     ns->slots[c].flags = 0;
@@ -204,6 +201,14 @@ static inline void k_unlend(KInstance *inst, uint32_t c) {
     ns->live--;
     if (--obj->refs == 0)
         k_obj_release(obj);
+}
+
+/* Take back a cap lent by k_lend (the holder could not release it meanwhile). */
+static inline void k_unlend(KInstance *inst, uint32_t c) {
+    KNamespace *ns = &inst->ns;
+    if (K_UNLIKELY(c >= ns->size || ns->slots[c].obj == NULL))
+        return; /* the namespace was torn down (the holder died) */
+    k_slot_free(ns, c);
 }
 
 /* Move cap `c` of `from` (a result) into `to`: a new cap there, `from`'s slot released

@@ -380,40 +380,38 @@ static uint8_t *grant_bytes(KGrant *g, uint32_t right, uint32_t off, uint32_t le
     return p + off;
 }
 
-int32_t ksys_grant_read(KInstance *self, void *tctx, uint32_t grant, uint32_t off, uint32_t dst,
-                        uint32_t len) {
-    (void)tctx;
+/* Copy len bytes between the caller's memory at `user` and the granted region at `off`:
+ * into the caller for a read (K_RIGHT_READ), out of it for a write (K_RIGHT_WRITE). */
+static int32_t grant_copy(KInstance *self, uint32_t grant, uint32_t off, uint32_t user,
+                          uint32_t len, uint32_t right) {
     DEAD_CHECK(self, K_EDEAD);
     int32_t err;
     KGrant *g = (KGrant *)lookup_kind(self, grant, K_KIND_GRANT, &err);
     if (!g)
         return err;
-    uint8_t *src = grant_bytes(g, K_RIGHT_READ, off, len, &err);
-    if (!src)
+    uint8_t *granted = grant_bytes(g, right, off, len, &err);
+    if (!granted)
         return err;
-    uint8_t *d = user_bytes(self, dst, len);
-    if (!d)
+    uint8_t *mine = user_bytes(self, user, len);
+    if (!mine)
         return K_EFAULT;
-    memmove(d, src, len);
+    if (right == K_RIGHT_READ)
+        memmove(mine, granted, len);
+    else
+        memmove(granted, mine, len);
     return (int32_t)len;
+}
+
+int32_t ksys_grant_read(KInstance *self, void *tctx, uint32_t grant, uint32_t off, uint32_t dst,
+                        uint32_t len) {
+    (void)tctx;
+    return grant_copy(self, grant, off, dst, len, K_RIGHT_READ);
 }
 
 int32_t ksys_grant_write(KInstance *self, void *tctx, uint32_t grant, uint32_t off, uint32_t src,
                          uint32_t len) {
     (void)tctx;
-    DEAD_CHECK(self, K_EDEAD);
-    int32_t err;
-    KGrant *g = (KGrant *)lookup_kind(self, grant, K_KIND_GRANT, &err);
-    if (!g)
-        return err;
-    uint8_t *dst = grant_bytes(g, K_RIGHT_WRITE, off, len, &err);
-    if (!dst)
-        return err;
-    uint8_t *s = user_bytes(self, src, len);
-    if (!s)
-        return K_EFAULT;
-    memmove(dst, s, len);
-    return (int32_t)len;
+    return grant_copy(self, grant, off, src, len, K_RIGHT_WRITE);
 }
 
 int32_t ksys_grant_size(KInstance *self, void *tctx, uint32_t grant) {
