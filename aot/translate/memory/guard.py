@@ -8,14 +8,21 @@ What is guaranteed: every out-of-bounds access that LLVM keeps faults, so the ca
 traps. What is not:
 - An access LLVM deletes cannot fault: a load whose value is unused. Memory ops emit a
   load whose result is dropped at once as volatile (`unused_loads_fault = False`); a
-  load whose value only becomes dead later (stored to a local never read, or returned
-  by a call whose result is dropped, once LLVM infers the callee only reads memory)
-  may still be deleted and not trap.
-- LLVM does not model faults: it may merge or reorder stores to different addresses,
-  so after a trap, stores that precede the faulting one in program order may be missing.
+  load whose value only becomes dead later (stored to a local never read, converted
+  and then dropped, discarded by a branch, or returned by a call whose result is
+  dropped, once LLVM infers the callee only reads memory) may still be deleted and not
+  trap, at -O0 too (instruction selection skips unused values). The call then returns,
+  or goes on (host calls, stores) until something else traps.
+- LLVM does not model faults: it may merge, reorder or delete (as overwritten later)
+  stores to linear memory and globals, so after a trap, stores that precede the
+  faulting access in program order may be missing.
 - An unaligned store straddling the end of the accessible pages: x86-64 writes nothing;
   aarch64 may write the bytes before the boundary (architecturally allowed).
 BOUNDS has none of these gaps.
+
+The differential fuzzer (tests/fuzz) classifies the first two as a known gap, and
+tests/fuzz/regressions/guard_* pins their shapes; docs/NOTES.md ("Fuzzing") records a
+fix that was tried (llvm.fake.use) and why it was not kept.
 """
 from __future__ import annotations
 

@@ -46,14 +46,20 @@ def _promote_low(cx, a: ir.Value) -> ir.Value:
 
 
 def _demote_zero(cx, a: ir.Value) -> ir.Value:
-    """LLVM folds fptrunc(fpext(x)) to x, which would skip quieting a signalling NaN."""
+    """LLVM folds fptrunc(fpext(x)) to x, which would skip quieting a signalling NaN.
+
+    The quieting (llvm.canonicalize) is applied to the widened <4 x float>, not to the
+    <2 x float>: x86's instruction selection cannot legalise fcanonicalize on v2f32 and
+    aborts the process at -O0 (where nothing folds it away first). The zero lanes are
+    canonical already.
+    """
     source = a
     while isinstance(source, ir.CastInstr) and source.opname == "bitcast":
         source = source.operands[0]
-    narrowed = cx.builder.fptrunc(a, _F32X2)
+    widened = _widen_with_zeros(cx, cx.builder.fptrunc(a, _F32X2))
     if isinstance(source, ir.CastInstr) and source.opname == "fpext":
-        narrowed = call(cx, "canonicalize", _F32X2, [narrowed])
-    return _widen_with_zeros(cx, narrowed)
+        widened = call(cx, "canonicalize", F32X4.vector, [widened])
+    return widened
 
 
 # ---- saturating truncation -----------------------------------------------------------------

@@ -1,0 +1,76 @@
+"""A diagnostic build: every linear-memory access and global store emitted `volatile`.
+
+The guard strategy documents that LLVM may delete an out-of-bounds load whose value is
+dead, or move or delete a store around an access that faults (aot/translate/memory/
+guard.py). Volatile accesses are exactly the ones LLVM must keep, in order. So a
+guard-only mismatch that disappears when the same module is compiled this way is that
+documented gap; one that persists is a real bug. `known.py` uses this as its evidence.
+
+Global stores are included because LLVM may equally sink or delete a `global.set`
+across a faulting load. This patches the translator's memory (scalar and SIMD) and
+variable operators for the duration of a `with` block, in the current (worker) process only, and such builds must use a cache directory of their
+own: the compile cache key does not know about the patch.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from llvmlite import ir
+
+from aot.translate.irutils import volatile_load
+
+_lock = threading.Lock()
+
+
+class _VolatileStore(ir.StoreInstr):
+    """`store volatile`."""
+
+    def descr(self, buf):
+        val, ptr = self.operands
+        align = f", align {self.align}" if self.align is not None else ""
+        md = self._stringify_metadata(leading_comma=True)
+        buf.append(f"store volatile {val.type} {val.get_reference()}, ptr {ptr.get_reference()}"
+                   f"{align}{md}\n")
+
+
+def _load(builder, ty, ptr, tbaa, *, invariant=None, align=None):
+    v = volatile_load(builder, ty, ptr, align if align is not None else 1)
+    v.set_metadata("tbaa", tbaa)
+    return v
+
+
+def _store(builder, value, ptr, tbaa, align=None):
+    s = _VolatileStore(builder.block, value, ptr)
+    s.align = align
+    builder._insert(s)
+    s.set_metadata("tbaa", tbaa)
+    return s
+
+
+# (translator module, the names it imported from aot.translate.environ, what replaces them)
+_PATCHES = (
+    ("aot.translate.ops.memory_ops", {"load": _load, "store": _store}),
+    ("aot.translate.ops.simd_memory", {"load": _load, "store": _store}),
+    ("aot.translate.ops.variables", {"store": _store}),  # global.set
+)
+
+
+@contextlib.contextmanager
+def volatile_memory_accesses():
+    """Within the block, compiles emit linear-memory loads and stores (scalar and SIMD),
+    and global stores, as volatile."""
+    import importlib
+
+    with _lock:
+        saved = []
+        try:
+            for name, repl in _PATCHES:
+                module = importlib.import_module(name)
+                for attr, fn in repl.items():
+                    saved.append((module, attr, getattr(module, attr)))
+                    setattr(module, attr, fn)
+            yield
+        finally:
+            for module, attr, old in reversed(saved):
+                setattr(module, attr, old)

@@ -1,0 +1,211 @@
+"""The fuzzers' own logic: outcome comparison, known-gap classification, mutators,
+host environment. A fuzzer whose oracle is wrong finds nothing, so it is tested too."""
+from __future__ import annotations
+
+import random
+
+import sys
+
+import pytest
+
+from tests.fuzz import hostenv, known, mutators
+from tests.fuzz.outcome import Call, Outcome, compare
+
+
+@pytest.fixture(autouse=True)
+def _no_wasmtime_in_this_process():
+    """Wasmtime installs its own SIGSEGV handler over the runtime's, so the fuzzers
+    only ever import it in worker processes (tests/fuzz/pool.py); these tests must not."""
+    before = "wasmtime" in sys.modules
+    yield
+    assert before or "wasmtime" not in sys.modules, "a fuzzing oracle test imported wasmtime"
+
+F32_NAN = 0x7FC00000
+F32_NAN_PAYLOAD = 0x7FA00001
+
+
+def _outcome(*calls: Call, **state) -> Outcome:
+    return Outcome(calls=list(calls), **state)
+
+
+def _ret(t: str, bits: int, export: str = "f") -> Call:
+    return Call(export, [], values=[(t, bits)])
+
+
+def test_equal_outcomes_have_no_mismatch():
+    a = _outcome(_ret("i32", 7), memories={"m": b"\1\2"}, globals={"g": ("i64", 5)})
+    b = _outcome(_ret("i32", 7), memories={"m": b"\1\2"}, globals={"g": ("i64", 5)})
+    c = compare(a, b, exact_nan=True)
+    assert c.mismatches == [] and c.inconclusive is None
+
+
+def test_result_trap_memory_and_global_differences_are_reported():
+    ref = _outcome(_ret("i32", 7), Call("g", [1], trap="memory_oob"),
+                   memories={"m": b"\0" * 5000}, globals={"g": ("f64", 1)})
+    got = _outcome(_ret("i32", 8), Call("g", [1], trap="unreachable"),
+                   memories={"m": b"\0" * 4100 + b"\1" + b"\0" * 899}, globals={"g": ("f64", 2)})
+    c = compare(ref, got, exact_nan=True)
+    assert c.kinds == {"result", "trap", "memory", "global"}
+    assert c.first_call == 0
+    assert any("first difference at byte 0x1004" in m for m in c.mismatches)
+
+
+def test_nan_payloads_compare_by_the_profiles_rule():
+    ref, got = _outcome(_ret("f32", F32_NAN)), _outcome(_ret("f32", F32_NAN_PAYLOAD))
+    assert compare(ref, got, exact_nan=False).mismatches == []
+    assert compare(ref, got, exact_nan=True).kinds == {"result"}
+    # A NaN never equals a number, whatever the rule.
+    assert compare(ref, _outcome(_ret("f32", 0x3F800000)), exact_nan=False).kinds == {"result"}
+
+
+def test_stack_exhaustion_stops_the_comparison():
+    ref = _outcome(Call("f", [], trap="stack_overflow"), memories={"m": b"\1"})
+    got = _outcome(Call("f", [], values=[]), Call("f", [], values=[]), memories={"m": b"\2"})
+    c = compare(ref, got, exact_nan=True)
+    assert c.mismatches == [] and "exhausted the stack (wasmtime)" in c.inconclusive
+
+
+def test_host_calls_are_compared():
+    ref = _outcome(Call("f", [], values=[], host=["h_v()"]))
+    got = _outcome(Call("f", [], values=[], host=[]))
+    assert compare(ref, got, exact_nan=True).kinds == {"host"}
+
+
+def test_known_gap_needs_a_clean_bounds_run_and_the_exact_signature():
+    ref = _outcome(Call("f", [0], trap="memory_oob"))
+    got = _outcome(Call("f", [0], values=[("i32", 7)]))
+    c = compare(ref, got, exact_nan=True)
+    assert known.classify("guard-O2", ref, got, c, {"bounds-O2"}) == known.GUARD_DEAD_LOAD
+    assert known.classify("guard-O2", ref, got, c, {"bounds-O0"}) is None  # no evidence
+    assert known.classify("bounds-O2", ref, got, c, {"bounds-O2"}) is None  # not guard
+    # Trapping at a later access, after host calls Wasmtime never reached: the same gap.
+    ref3 = _outcome(Call("f", [0], trap="memory_oob", host=["h_v()"]))
+    got3 = _outcome(Call("f", [0], trap="memory_oob", host=["h_v()", "h_v()"]))
+    c3 = compare(ref3, got3, exact_nan=True)
+    assert known.classify("guard-O0", ref3, got3, c3, {"bounds-O0"}) == known.GUARD_DEAD_LOAD
+    # Fewer host calls than Wasmtime made is something else.
+    c4 = compare(got3, ref3, exact_nan=True)
+    assert known.classify("guard-O0", got3, ref3, c4, {"bounds-O0"}) is None
+    # A wrong result where Wasmtime did not trap is never a known gap.
+    ref2 = _outcome(_ret("i32", 1))
+    got2 = _outcome(_ret("i32", 2))
+    c2 = compare(ref2, got2, exact_nan=True)
+    assert known.classify("guard-O2", ref2, got2, c2, {"bounds-O2"}) is None
+
+
+def test_size_fixups_keep_the_framing():
+    # (module (func (export "f") (result i32) i32.const 1))
+    wasm = bytes.fromhex("0061736d010000000105016000017f03020100070501016600000a06010400410"
+                         "10b")
+    assert mutators.parse_sections(wasm) is not None
+    # Replacing the body's `i32.const 1` immediate by a 5-byte encoding fixes both the
+    # function body size and the code section size.
+    at = wasm.rindex(bytes([0x41, 0x01])) + 1
+    out = mutators.replace_fixing_sizes(wasm, at, at + 1, mutators.leb(1, 5))
+    secs = mutators.parse_sections(out)
+    assert secs is not None and secs[-1].end == len(out)
+    code = secs[-1]
+    assert mutators.read_leb(out, code.payload + 1, 5)[0] == 8  # body: 0 locals, const, end
+    # Every mutator returns bytes, whatever it is given (even nothing useful).
+    rng = random.Random(1)
+    for name, (fn, _) in mutators.MUTATORS.items():
+        for data in (wasm, wasm[:9], b"\0asm\1\0\0\0"):
+            assert isinstance(fn(rng, data), bytes), name
+
+
+def test_leb_helpers():
+    assert mutators.leb(624485) == bytes([0xE5, 0x8E, 0x26])
+    assert mutators.leb(1, 5) == bytes([0x81, 0x80, 0x80, 0x80, 0x00])
+    assert mutators.read_leb(bytes([0xE5, 0x8E, 0x26]), 0) == (624485, 3)
+    assert mutators.read_leb(bytes([0x80, 0x80]), 0) is None
+
+
+def test_host_functions_are_deterministic_and_log_their_calls():
+    imp = next(i for i in hostenv.IMPORTS if i.name == "h_i_if")
+    a, b = hostenv.HostLog(), hostenv.HostLog()
+    assert a.call(imp, (-1,)) == b.call(imp, (-1,))
+    assert a.take() == ["h_i_if(0xffffffff)"]
+    r1, r2 = a.call(imp, (-1,)), a.call(imp, (-1,))
+    assert r1 != r2  # the call counter is part of the input
+    assert "(import \"env\" \"mem\" (memory 1 4))" in hostenv.available_imports_wat()
+    assert hostenv.arg_key("f64", float("nan")) == "nan"
+
+
+def test_generation_is_reproducible_and_stays_in_the_supported_subset():
+    from tests.fuzz import gen
+    from tests.fuzz.pool import Worker
+
+    if gen.missing_tools():  # wasmtime is looked up, not imported (see below)
+        pytest.skip(f"fuzzing: {gen.missing_tools()}")
+    made = []
+    for i in range(6):
+        try:
+            a, pa = gen.generate(7, i)
+        except gen.GenerationError:
+            continue
+        b, pb = gen.generate(7, i)
+        assert a == b and pa == pb
+        made.append(a)
+    assert len(made) >= 4
+    # Valid 2.0: our validator and the reference both accept it. The reference is
+    # Wasmtime, which runs in a worker process (see the autouse fixture below).
+    worker = Worker()
+    try:
+        for a in made:
+            res = worker.run({"id": 0, "kind": "malformed", "wasm": a.hex()}, 120)
+            assert res.status == "ok", (res.status, res.detail)
+            assert res.result["verdict"] == "valid" and res.result["problem"] is None, res.result
+    finally:
+        worker.stop()
+
+
+def test_what_a_shrink_must_preserve():
+    from tests.fuzz.diff import parse_config
+    from tests.fuzz.pool import JobResult
+    from tests.fuzz.shrink import job_kinds
+
+    ok = JobResult({}, "ok", result={"reference": "ok", "mismatches": {
+        "guard-O2": ["trap: call #0 ...", "memory: 'm': ..."], "bounds-O0": ["result: ..."]}})
+    assert job_kinds(ok) == {"guard-O2:trap", "guard-O2:memory", "bounds-O0:result"}
+    crash = JobResult({}, "crash", progress=["guard-O0", "guard-O2"])
+    assert job_kinds(crash) == {"guard-O2:crash"}
+    # Wasmtime itself crashing or refusing the module is never "the same bug".
+    assert job_kinds(JobResult({}, "timeout", progress=[])) == set()
+    assert job_kinds(JobResult({}, "ok", result={"reference": "wasmtime cannot run it",
+                                                 "mismatches": {}})) == set()
+    assert parse_config("bounds-O0") == ("bounds", 0)
+
+
+def test_volatile_build_marks_every_memory_access_and_is_undone():
+    from aot.compiler import compile_wasm
+    from aot.translate.ops import memory_ops, variables
+    from tests.fuzz.strict import volatile_memory_accesses
+
+    # (module (memory 1) (func (export "f") i32.const 0 i32.const 0 i32.load i32.store))
+    wasm = bytes.fromhex("0061736d01000000010401600000030201000503010001070501016600000a0e010c"
+                         "00410041002802003602000b")
+    plain = compile_wasm(wasm, emit="llvm-ir", opt_level=0).decode()
+    with volatile_memory_accesses():
+        strict = compile_wasm(wasm, emit="llvm-ir", opt_level=0).decode()
+    assert "load volatile" not in plain and "store volatile" not in plain
+    assert "load volatile i32" in strict and "store volatile i32" in strict
+    assert memory_ops.load.__module__ == "aot.translate.environ"  # patch undone
+    assert variables.store.__module__ == "aot.translate.environ"
+
+
+def test_the_campaign_side_never_imports_wasmtime():
+    """Only engine_wasmtime imports it, and only workers import engine_wasmtime: the
+    process that runs campaigns, shrinks or these tests keeps the runtime's handler."""
+    import subprocess
+    from pathlib import Path
+
+    code = ("import sys\n"
+            "import tests.fuzz.__main__, tests.fuzz.campaign, tests.fuzz.campaign_mutate\n"
+            "import tests.fuzz.diff, tests.fuzz.malformed, tests.fuzz.shrink, tests.fuzz.pool\n"
+            "import tests.fuzz.known, tests.fuzz.strict, tests.fuzz.test_fuzz_ci\n"
+            "import tests.fuzz.test_regressions\n"
+            "assert 'wasmtime' not in sys.modules, 'wasmtime imported'\n")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
