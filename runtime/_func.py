@@ -71,6 +71,7 @@ class Func:
         self._fast = None  # aot_fast_target * when calls can take the fast path
         self._fast_pad = ()  # zeros filling the fast path's four argument places
         self._fast_result = False
+        self._fast_using = None  # the Using of bounds memories the fast path must enter
         self._links: set = set()
         self._externs: set = set()
         self._takes_caller = False
@@ -120,7 +121,12 @@ class Func:
         fast = self._fast
         if fast is not None and timeout is None and interrupt is None:
             try:
-                r = _fastcall(fast, *(args + self._fast_pad))
+                using = self._fast_using
+                if using is None:
+                    r = _fastcall(fast, *(args + self._fast_pad))
+                else:  # bounds memories: one thread at a time (runtime._exclusive)
+                    with using:
+                        r = _fastcall(fast, *(args + self._fast_pad))
             except (TypeError, OverflowError):
                 pass  # not four plain ints in range: the general path says what is wrong
             else:
@@ -190,8 +196,8 @@ class Func:
         held = [m._exclusive for m in getattr(self._owner, "_memories", ())
                 if getattr(m, "_exclusive", None) is not None]
         self._plan.exclusive = Using(held) if held else None
-        if not held:
-            self._make_fast(self._plan)
+        self._fast_using = self._plan.exclusive
+        self._make_fast(self._plan)
         return self._plan
 
     def _make_fast(self, plan: "_Plan") -> None:
