@@ -92,7 +92,7 @@ def run_hostile(so: Path, strategy: str) -> None:
         try:
             attack()
         except runtime.Trap as trap:
-            print(f"  {strategy:6}  {what:34} -> trapped: {trap.message} (in {trap.func_name or f"function {trap.func_index}"})")
+            print(f"  {strategy:6}  {what:34} -> trapped: {trap.message} (in {trap.func_name or 'function ' + str(trap.func_index)})")
         else:
             sys.exit(f"demo: the hostile plugin was not stopped: {what}")
 
