@@ -54,6 +54,16 @@ static uint32_t cap_result(KInstance *self, int32_t err) {
     return 0;
 }
 
+/* A new object's first cap, in the caller's namespace; without room, the object goes. */
+static uint32_t install_new(KInstance *self, KObject *obj) {
+    uint32_t r = k_ns_install(self, obj, 0);
+    if (!r) {
+        k_obj_release(obj);
+        return cap_result(self, K_ENOMEM);
+    }
+    return r;
+}
+
 #define DEAD_CHECK(self, ret)           \
     do {                                \
         if (K_UNLIKELY((self)->dead))   \
@@ -110,12 +120,7 @@ uint32_t ksys_handle_create(KInstance *self, void *tctx, uint32_t ptr, uint32_t 
         return cap_result(self, K_ENOMEM);
     h->cls = cls;
     h->ptr = ptr;
-    uint32_t r = k_ns_install(self, &h->base, 0);
-    if (!r) {
-        free(h);
-        return cap_result(self, K_ENOMEM);
-    }
-    return r;
+    return install_new(self, &h->base);
 }
 
 uint32_t ksys_handle_badge(KInstance *self, void *tctx, uint32_t c, uint32_t cls) {
@@ -207,12 +212,7 @@ uint32_t ksys_msg_create(KInstance *self, void *tctx, uint32_t send_data, uint32
     m->reply_len = -1;
     m->charged = charge;
     self->kmem_used += charge;
-    uint32_t r = k_ns_install(self, &m->base, 0);
-    if (!r) {
-        k_obj_release(&m->base);
-        return cap_result(self, K_ENOMEM);
-    }
-    return r;
+    return install_new(self, &m->base);
 }
 
 int32_t ksys_msg_recv(KInstance *self, void *tctx, uint32_t msg, uint32_t buf, uint32_t buf_len,
@@ -352,12 +352,7 @@ uint32_t ksys_grant_create(KInstance *self, void *tctx, uint32_t ptr, uint32_t l
     g->rights = rights;
     g->offset = ptr;
     g->length = len;
-    uint32_t r = k_ns_install(self, &g->base, 0);
-    if (!r) {
-        free(g);
-        return cap_result(self, K_ENOMEM);
-    }
-    return r;
+    return install_new(self, &g->base);
 }
 
 /* The granted bytes [off, off+len) of `g`, when the grant has `right` and covers them. */
