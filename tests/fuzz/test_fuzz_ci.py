@@ -30,12 +30,15 @@ DIFF_SEED, DIFF_COUNT = 8008, 300
 MUTATE_SEED, MUTATE_COUNT = 8009, 4000
 
 
-def test_pool_survives_crash_hang_and_errors():
+def test_pool_survives_crash_hang_and_errors(tmp_path, monkeypatch):
     jobs = [{"id": 1, "kind": "selftest", "action": "crash"},
             {"id": 2, "kind": "selftest", "action": "hang"},
             {"id": 3, "kind": "selftest", "action": "raise"},
             {"id": 4, "kind": "selftest", "action": "echo", "echo": 42}]
-    pattern = os.path.join(tempfile.gettempdir(), "aot-fuzz-worker-*")
+    # Workers' temporary directories in a directory of this test's own, so fuzzing run
+    # by anything else on the machine at the same time cannot make it fail.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    pattern = os.path.join(str(tmp_path), "aot-fuzz-worker-*")
     before = set(glob.glob(pattern))
     with Pool(1) as pool:
         got = {r.job["id"]: r for r in pool.run_all(iter(jobs), timeout=10)}

@@ -48,17 +48,23 @@ def _promote_low(cx, a: ir.Value) -> ir.Value:
 def _demote_zero(cx, a: ir.Value) -> ir.Value:
     """LLVM folds fptrunc(fpext(x)) to x, which would skip quieting a signalling NaN.
 
-    The quieting (llvm.canonicalize) is applied to the widened <4 x float>, not to the
-    <2 x float>: x86's instruction selection cannot legalise fcanonicalize on v2f32 and
-    aborts the process at -O0 (where nothing folds it away first). The zero lanes are
-    canonical already.
+    So when the operand is an fpext, NaN lanes get their quiet bit set explicitly, on the
+    integer bits. Not with llvm.canonicalize: x86's instruction selection cannot legalise
+    fcanonicalize on v2f32 and aborts the process, and LLVM narrows a canonicalize of the
+    widened <4 x float> back to <2 x float> at -O2 (found by the mutation fuzzer; -O0
+    aborted before). Setting the quiet bit gives an arithmetic NaN, as Wasm requires; the
+    zero lanes are not NaNs.
     """
     source = a
     while isinstance(source, ir.CastInstr) and source.opname == "bitcast":
         source = source.operands[0]
     widened = _widen_with_zeros(cx, cx.builder.fptrunc(a, _F32X2))
     if isinstance(source, ir.CastInstr) and source.opname == "fpext":
-        widened = call(cx, "canonicalize", F32X4.vector, [widened])
+        b = cx.builder
+        bits = b.bitcast(widened, I32X4.vector)
+        quiet = b.or_(bits, ir.Constant(I32X4.vector, [ir.Constant(I32, 0x00400000)] * 4))
+        is_nan = b.fcmp_unordered("uno", widened, widened)
+        widened = b.bitcast(b.select(is_nan, quiet, bits), F32X4.vector)
     return widened
 
 
