@@ -87,15 +87,17 @@ void k_obj_release(KObject *obj) {
         free(obj);
 }
 
+void k_refs_drop(KObject **objs, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (objs[i] && --objs[i]->refs == 0)
+            k_obj_release(objs[i]);
+}
+
 static void message_destroy(KObject *o) {
     KMessage *m = (KMessage *)o;
-    for (uint32_t i = 0; i < m->ncaps; i++)
-        if (m->caps[i] && --m->caps[i]->refs == 0)
-            k_obj_release(m->caps[i]);
+    k_refs_drop(m->caps, m->ncaps);
     if (m->reply_caps)
-        for (int32_t i = 0; i < m->reply_ncaps; i++)
-            if (m->reply_caps[i] && --m->reply_caps[i]->refs == 0)
-                k_obj_release(m->reply_caps[i]);
+        k_refs_drop(m->reply_caps, (uint32_t)m->reply_ncaps);
     if (m->base.owner)
         m->base.owner->kmem_used -= m->charged;
     free(m->reply_caps);

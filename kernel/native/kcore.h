@@ -162,6 +162,8 @@ typedef struct KLink {
 uint32_t k_ns_install(KInstance *inst, KObject *obj, uint32_t flags); /* 0: no room */
 void k_ns_remove(KInstance *inst, uint32_t cap);
 void k_obj_release(KObject *obj);
+/* Drop the reference each non-NULL objs[i] holds (objects may go). */
+void k_refs_drop(KObject **objs, uint32_t n);
 void k_callee_trapped(KLink *link, const aot_trap_info *trap);
 void k_instance_kill(KInstance *inst, uint32_t trap_code);
 

@@ -148,9 +148,7 @@ static int32_t take_caps(KInstance *self, const uint8_t *caps, uint32_t n, KObje
         uint32_t c = load_u32(caps + 4 * i);
         KObject *o = c ? k_lookup(self, c) : NULL;
         if (c && !o) {
-            while (i--)
-                if (out[i] && --out[i]->refs == 0)
-                    k_obj_release(out[i]);
+            k_refs_drop(out, i);
             return K_EBADCAP;
         }
         out[i] = o;
@@ -264,16 +262,12 @@ int32_t ksys_msg_reply(KInstance *self, void *tctx, uint32_t msg, uint32_t data,
         uint8_t *dst = user_bytes(sender, m->recv_data, len);
         uint8_t *cdst = user_bytes(sender, m->recv_caps, 4ull * ncaps);
         if (!dst || !cdst) {
-            for (uint32_t i = 0; i < ncaps; i++)
-                if (objs[i] && --objs[i]->refs == 0)
-                    k_obj_release(objs[i]);
+            k_refs_drop(objs, ncaps);
             return K_EFAULT;
         }
         memmove(dst, src, len);
         give_caps(sender, objs, ncaps, cdst);
-        for (uint32_t i = 0; i < ncaps; i++)
-            if (objs[i] && --objs[i]->refs == 0)
-                k_obj_release(objs[i]);
+        k_refs_drop(objs, ncaps);  /* give_caps took refs of its own */
     }
     m->reply_len = (int32_t)len;
     m->reply_ncaps = (int32_t)ncaps;
