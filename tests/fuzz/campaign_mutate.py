@@ -6,6 +6,11 @@ few `wasm-tools mutate` variants (valid, semantically different) join them, and 
 bases use proposals past 2.0, which must be refused as the reference refuses them. Each
 base yields `MUTANTS_PER_BASE` inputs through `mutators.mutate`. Reproducible from
 (seed, index) like the differential campaign.
+
+The parent process holds only a bounded amount whatever the count: bases of at most
+`MAX_BASE_BYTES` (smith, unlimited past 2.0, sometimes writes a data section of
+megabytes), mutants of at most `mutators.MAX_INPUT_BYTES`, a few jobs in flight, and at
+most `MAX_FINDINGS_SAVED` findings (later ones are counted and logged).
 """
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ from .pool import Pool
 
 MUTANTS_PER_BASE = 25
 WORKER_MEMORY_MB = 4096  # a decoder that believes a huge count must fail, not eat the machine
+MAX_BASE_BYTES = 1 << 20  # a larger smith module is redrawn
+MAX_FINDINGS_SAVED = 1000  # per campaign; the rest are counted ("findings not saved")
 
 _BASE_OPTIONS = (
     "--max-imports", "6", "--max-funcs", "8", "--max-instructions", "60", "--max-types", "10",
@@ -48,12 +55,17 @@ def base_module(seed: int, base_index: int) -> bytes:
     for _ in range(5):
         try:
             wasm = gen.smith(rng.randbytes(rng.randrange(100, 3000)), opts)
-        except gen.GenerationError:
+        except (gen.GenerationError, subprocess.TimeoutExpired):
+            continue
+        if len(wasm) > MAX_BASE_BYTES:
             continue
         if rng.random() < 0.2:  # a valid neighbour: same shape, other code
-            proc = subprocess.run([gen.wasm_tools(), "mutate", "--seed", str(rng.getrandbits(32))],
-                                  input=wasm, capture_output=True, timeout=60)
-            if proc.returncode == 0 and proc.stdout:
+            try:
+                proc = subprocess.run([gen.wasm_tools(), "mutate", "--seed", str(rng.getrandbits(32))],
+                                      input=wasm, capture_output=True, timeout=60)
+            except subprocess.TimeoutExpired:
+                return wasm
+            if proc.returncode == 0 and proc.stdout and len(proc.stdout) <= MAX_BASE_BYTES:
                 wasm = proc.stdout
         return wasm
     return b"\0asm\x01\0\0\0"
@@ -74,12 +86,20 @@ def run_mutate(*, seed: int, count: int, start: int = 0, jobs: int = 1, timeout:
     cfg_names = [config_name(*c) for c in CONFIGS]
 
     def make_jobs():
+        # Runs in the pool's feeder thread: an exception here would end it and leave the
+        # pool waiting for jobs forever, so a generation bug is reported as a finding.
         base, base_index = b"", -1
         for i in range(start, start + count):
-            if i // MUTANTS_PER_BASE != base_index:
-                base_index = i // MUTANTS_PER_BASE
-                base = base_module(seed, base_index)
-            wasm, ops = input_for(seed, i, base)
+            try:
+                if i // MUTANTS_PER_BASE != base_index:
+                    base_index = i // MUTANTS_PER_BASE
+                    base = base_module(seed, base_index)
+                wasm, ops = input_for(seed, i, base)
+            except Exception as e:  # noqa: BLE001 - reported, and the campaign goes on
+                problem = f"generating input {i}: {type(e).__name__}: {e}"
+                summary.findings.append(f"s{seed}-i{i}: {problem[:300]}")
+                log(f"PROBLEM s{seed}-i{i}: {problem[:500]}")
+                continue
             compile_cfg = cfg_names[i % len(cfg_names)] if compile_every and i % compile_every == 0 else None
             yield {"id": i, "kind": "malformed", "wasm": wasm.hex(), "compile": compile_cfg,
                    "cli": bool(cli_every) and i % cli_every == 0, "ops": ops, "base": base_index}
@@ -107,8 +127,11 @@ def run_mutate(*, seed: int, count: int, start: int = 0, jobs: int = 1, timeout:
                 info["detail"] = res.detail[-4000:]
                 info["progress"] = res.progress
                 problem = f"{res.status}: {res.detail.strip()[:300]}"
-            path = save_finding(out_dir, f"malformed-{name}", bytes.fromhex(job["wasm"]), info)
-            summary.findings.append(f"{path}: {problem[:300]}")
+            if len(summary.findings) < MAX_FINDINGS_SAVED:
+                path = save_finding(out_dir, f"malformed-{name}", bytes.fromhex(job["wasm"]), info)
+                summary.findings.append(f"{path}: {problem[:300]}")
+            else:
+                summary.counts["findings not saved"] += 1
             log(f"PROBLEM {name} ({'+'.join(job['ops'])}): {problem[:500]}")
             progress.tick()
     summary.seconds = time.monotonic() - t0

@@ -5,6 +5,10 @@ insertions) find shallow decoder bugs; structure-aware ones keep the outer frami
 intact so the damage reaches deeper: they rewrite LEB128 numbers (overlong, out of
 range, huge counts and sizes) and then fix up the sizes of the enclosing section and
 function body, or move whole sections around.
+
+Everything here runs in the campaign's parent process, so every output is bounded:
+`mutate` never returns more than `MAX_INPUT_BYTES`, and a huge count or size is only
+ever *declared*, as a LEB128 value in the bytes, never materialised.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import random
 from dataclasses import dataclass
 
 HEADER = 8  # magic + version
+MAX_INPUT_BYTES = 4 << 20  # no mutated input is larger (see `mutate`)
 
 
 @dataclass
@@ -40,6 +45,8 @@ def read_leb(data: bytes, p: int, max_len: int = 10) -> tuple[int, int] | None:
 
 def leb(value: int, min_len: int = 1) -> bytes:
     """Unsigned LEB128 of `value`, padded with continuation bytes to `min_len` bytes."""
+    if value < 0:  # -1 >> 7 == -1: the loop below would never end (and eat the machine)
+        raise ValueError(f"unsigned LEB128 of a negative number: {value}")
     out = bytearray()
     while True:
         b = value & 0x7F
@@ -84,6 +91,16 @@ def _code_bodies(data: bytes, sec: Section) -> list[tuple[int, int, int]]:
     return out
 
 
+def _new_length(c0: int, c1: int, start: int, end: int, new_len: int) -> int:
+    """The length of the container data[c0:c1] holding `start` once data[start:end] is
+    replaced by `new_len` bytes. A number read at a random offset can run past the end
+    of its container (into the next body or section): then the container is made to
+    end with the new bytes. Never negative."""
+    if end <= c1:
+        return c1 - c0 - (end - start) + new_len
+    return start - c0 + new_len
+
+
 def replace_fixing_sizes(data: bytes, start: int, end: int, new: bytes) -> bytes:
     """Replace data[start:end] with `new` and correct the size of the section (and of
     the function body) containing it, so the framing still holds."""
@@ -91,19 +108,19 @@ def replace_fixing_sizes(data: bytes, start: int, end: int, new: bytes) -> bytes
     out = data[:start] + new + data[end:]
     if not secs:
         return out
-    delta = len(new) - (end - start)
     for sec in secs:
         if sec.payload <= start < sec.end or (start == end == sec.end):
+            grown = 0  # bytes the body's size gained (it lies before `start`)
             if sec.id == 10:
                 for size_at, b0, b1 in _code_bodies(data, sec):
                     if b0 <= start < b1:
                         old = read_leb(data, size_at, 5)
-                        body = leb(b1 - b0 + delta, old[1])
+                        body = leb(_new_length(b0, b1, start, end, len(new)), old[1])
                         out = out[:size_at] + body + out[size_at + old[1]:]
-                        delta += len(body) - old[1]
+                        grown = len(body) - old[1]
                         break
             old = read_leb(out, sec.start + 1, 5)
-            size = leb(sec.end - sec.payload + delta, old[1])
+            size = leb(_new_length(sec.payload, sec.end, start, end, len(new)) + grown, old[1])
             return out[:sec.start + 1] + size + out[sec.start + 1 + old[1]:]
     return out
 
@@ -249,17 +266,33 @@ def section_bad_id(rng: random.Random, data: bytes) -> bytes:
     return data[:s.start] + bytes([rng.choice((13, 14, 0x7F, 0xFF, 12, 0))]) + data[s.start + 1:]
 
 
+_NUMERIC_OPS = bytes(range(0x45, 0xC5))
+
+
 def swap_numeric_op(rng: random.Random, data: bytes) -> bytes:
     """A byte of a function body that could be a numeric opcode (0x45..0xC4, none take
     immediates) replaced by another: mostly type errors for the validator, sometimes a
     valid module with different code for the compiler."""
-    secs = [s for s in parse_sections(data) or () if s.id == 10]
-    spots = [p for s in secs for _, b0, b1 in _code_bodies(data, s) for p in range(b0, b1)
-             if 0x45 <= data[p] <= 0xC4]
-    if not spots:
+    # The candidate bytes are counted per body, not listed (a list of every offset of a
+    # megabyte of code is tens of megabytes); `randrange(total)` draws what
+    # `choice(list)` would.
+    bodies = [(b0, b1) for s in parse_sections(data) or () if s.id == 10
+              for _, b0, b1 in _code_bodies(data, s)]
+    counts = [(b1 - b0) - len(data[b0:b1].translate(None, _NUMERIC_OPS)) for b0, b1 in bodies]
+    total = sum(counts)
+    if not total:
         return flip_bits(rng, data)
-    p = rng.choice(spots)
-    return data[:p] + bytes([rng.randint(0x45, 0xC4)]) + data[p + 1:]
+    k = rng.randrange(total)  # the k-th candidate, in file order
+    for (b0, b1), n in zip(bodies, counts):
+        if k >= n:
+            k -= n
+            continue
+        for p in range(b0, b1):
+            if 0x45 <= data[p] <= 0xC4:
+                if k == 0:
+                    return data[:p] + bytes([rng.randint(0x45, 0xC4)]) + data[p + 1:]
+                k -= 1
+    raise AssertionError("unreachable: fewer candidates than counted")
 
 
 MUTATORS = {
@@ -282,13 +315,22 @@ MUTATORS = {
 
 
 def mutate(rng: random.Random, data: bytes) -> tuple[bytes, list[str]]:
-    """`data` with 1 to 3 random mutations applied; and their names."""
+    """`data` with 1 to 3 random mutations applied; and their names.
+
+    The result is at most `MAX_INPUT_BYTES` long: a larger `data` is first cut to that
+    size (named `truncate_to_cap`), and a mutation whose result would be larger
+    (duplicating a big section, say) is dropped, not applied."""
     names = list(MUTATORS)
     weights = [MUTATORS[n][1] for n in names]
     applied = []
+    if len(data) > MAX_INPUT_BYTES:
+        data = data[:MAX_INPUT_BYTES]
+        applied.append("truncate_to_cap")
     for _ in range(rng.choice((1, 1, 1, 2, 3))):
         name = rng.choices(names, weights)[0]
         if data:
-            data = MUTATORS[name][0](rng, data)
-            applied.append(name)
+            new = MUTATORS[name][0](rng, data)
+            if len(new) <= MAX_INPUT_BYTES:
+                data = new
+                applied.append(name)
     return data, applied

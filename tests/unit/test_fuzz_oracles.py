@@ -120,6 +120,116 @@ def test_leb_helpers():
     assert mutators.read_leb(bytes([0x80, 0x80]), 0) is None
 
 
+# Base module 3709 of the mutation campaign of seed 20261126 (what smith made of it;
+# embedded, so these tests need no smith): an element section, then a 1-byte "section"
+# 0x6f. Its input 92725 (leb_overlong, leb_overlong, section_count) once made the
+# campaign's parent loop for ever in `leb` on a negative section size, growing to 17 GB.
+BASE_S20261126_B3709 = bytes.fromhex("0061736d01000000090401056f00")
+
+
+def _module(funcs: int, pad: int = 1, data_len: int = 4) -> bytes:
+    """A module with `funcs` small bodies (numeric opcodes in them), a memory and a
+    data segment of `data_len` bytes; every LEB128 at least `pad` bytes long."""
+    def sec(i: int, payload: bytes) -> bytes:
+        return bytes([i]) + mutators.leb(len(payload), pad) + payload
+
+    def vec(items) -> bytes:
+        items = list(items)
+        return mutators.leb(len(items), pad) + b"".join(items)
+
+    body = lambda k: (mutators.leb(0, pad) + b"\x41" + mutators.leb(k, pad) + b"\x41\x03\x6a"
+                      + b"\x41\x01\x6c\x0b")
+    return (b"\0asm\1\0\0\0" + sec(1, vec([b"\x60\x00\x01\x7f"]))
+            + sec(3, vec(mutators.leb(0, pad) for _ in range(funcs)))
+            + sec(5, vec([b"\x00" + mutators.leb(1, pad)]))
+            + sec(7, vec([b"\x01f\x00" + mutators.leb(0, pad)]))
+            + sec(10, vec(mutators.leb(len(body(k)), pad) + body(k) for k in range(funcs)))
+            + sec(11, vec([b"\x00\x41\x00\x0b" + mutators.leb(data_len, pad) + b"\xab" * data_len])))
+
+
+def test_huge_numbers_are_declared_not_built():
+    with pytest.raises(ValueError):
+        mutators.leb(-3)  # was an endless loop appending 0x7f bytes
+    # A number read across the end of its section (5 bytes from the 1-byte payload of
+    # section 8 on) made shorter: the section now ends with the new number, its size
+    # is never negative, and the framing holds.
+    data = bytes.fromhex("0061736d01000000898080800008018580808000" "6f00")
+    assert [s.id for s in mutators.parse_sections(data)] == [0x89, 8, 0x80, 0x6F]
+    out = mutators.replace_fixing_sizes(data, 15, 20, mutators.leb(4))
+    secs = mutators.parse_sections(out)
+    assert secs is not None and secs[-1].end == len(out)
+    assert (secs[1].id, secs[1].end - secs[1].payload, out[secs[1].payload]) == (8, 1, 4)
+    # The same across the end of a function body.
+    wasm = _module(2)
+    code = next(s for s in mutators.parse_sections(wasm) if s.id == 10)
+    (_, _, b1), _ = mutators._code_bodies(wasm, code)
+    out = mutators.replace_fixing_sizes(wasm, b1 - 1, b1 + 2, b"\x00")  # `end` + next body's head
+    secs = mutators.parse_sections(out)
+    assert secs is not None and secs[-1].end == len(out)
+    # The campaign's input: declared counts only, a few bytes long, as are its neighbours.
+    from tests.fuzz.campaign_mutate import input_for
+    wasm, ops = input_for(20261126, 92725, BASE_S20261126_B3709)
+    assert ops == ["leb_overlong", "leb_overlong", "section_count"] and len(wasm) < 64
+    for i in range(92700, 92725):
+        assert len(input_for(20261126, i, BASE_S20261126_B3709)[0]) < 64
+
+
+def _bounded_bases() -> list[bytes]:
+    return [BASE_S20261126_B3709, _module(1), _module(6, pad=5), _module(3, pad=2, data_len=300),
+            b"\0asm\1\0\0\0"]
+
+
+def test_mutated_inputs_are_bounded():
+    from tests.fuzz.gen import job_rng
+
+    cap = mutators.MAX_INPUT_BYTES
+    for seed in (1, 8009, 20261126):
+        for i in range(1500):
+            base = _bounded_bases()[i % 5]
+            out, ops = mutators.mutate(job_rng(seed, i, "mutate"), base)
+            # At most three mutations, none more than doubling (section_duplicate) or
+            # adding a few bytes: a huge count is declared, never built.
+            assert len(out) <= 8 * len(base) + 64, (seed, i, ops)
+    # Near the cap, a mutation that would go over it (duplicating the 3 MiB data
+    # section) is not applied; past the cap, the input is cut to it first.
+    big, huge = _module(2, data_len=3 << 20), _module(2, data_len=5 << 20)
+    for i in range(60):
+        out, ops = mutators.mutate(job_rng(3, i, "mutate"), big)
+        assert len(out) <= cap, ops
+        out, ops = mutators.mutate(job_rng(3, i, "mutate"), huge)
+        assert len(out) <= cap and ops[0] == "truncate_to_cap", ops
+    # The case the cap is there for does arise (the data section drawn, one in six).
+    assert any(len(mutators.section_duplicate(random.Random(k), big)) > cap for k in range(40))
+
+
+def test_mutating_holds_no_memory():
+    import tracemalloc
+
+    from tests.fuzz.gen import job_rng
+
+    bases = _bounded_bases()
+    tracemalloc.start()
+    try:
+        for i in range(300):
+            mutators.mutate(job_rng(5, i, "mutate"), bases[i % 5])
+        settled = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for i in range(300, 3300):
+            mutators.mutate(job_rng(5, i, "mutate"), bases[i % 5])
+        current, peak = tracemalloc.get_traced_memory()
+        # A base at the campaign's limit on bases: a few copies of it at most.
+        big = _module(4, data_len=1 << 20)
+        tracemalloc.reset_peak()
+        for i in range(20):
+            mutators.mutate(job_rng(5, i, "mutate"), big)
+        big_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert current - settled < 64 << 10, (settled, current)  # nothing kept per mutation
+    assert peak - settled < 256 << 10, (settled, peak)
+    assert big_peak < 8 * len(big), big_peak
+
+
 def test_host_functions_are_deterministic_and_log_their_calls():
     imp = next(i for i in hostenv.IMPORTS if i.name == "h_i_if")
     a, b = hostenv.HostLog(), hostenv.HostLog()
