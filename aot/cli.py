@@ -316,8 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "off; timeouts then work by signal, at no cost; the checks make them "
                         "deterministic where signals are unavailable, but slow loops down)")
     c.add_argument("--batch-checks", dest="batch_checks", action=argparse.BooleanOptionalAction,
-                   default=True, help="bounds: check accesses that share an address once per "
-                                      "group (default: on; exact either way)")
+                   default=True, help="check accesses that share an address once per group "
+                                      "(bounds), and version simple counted loops so a "
+                                      "copy proven in bounds runs unchecked and can be "
+                                      "vectorised (both strategies); default: on, exact "
+                                      "either way")
     c.add_argument("-v", "--verbose", action="store_true", help="show every compile stage")
     c.set_defaults(func=cmd_compile)
     i = sub.add_parser("inspect", help="show a compiled .so's imports, exports, strategy and target",

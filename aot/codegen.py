@@ -14,6 +14,12 @@ def _init_targets() -> None:
     # Every target, not just the host's: cross-compiling to aarch64 must work.
     llvm.initialize_all_targets()
     llvm.initialize_all_asmprinters()
+    # x86's cmov converter turns selects in loops into branches when it guesses they
+    # predict well. Wasm code is full of select-based min/max over data (clang lowers
+    # `a < b ? a : b` to `select`), where the guess is wrong: editdist ran 1.7x native
+    # with it, at native speed without (benchmarks/README.md). LLVM options are
+    # process-wide: this also applies to other llvmlite users in the same process.
+    llvm.set_option("aot", "-x86-cmov-converter=false")
 
 
 def target_machine(triple: str | None = None, cpu: str | None = None, features: str | None = None,

@@ -47,7 +47,7 @@ class CompileOptions:
     target: str | None = None  # LLVM triple; None = this host
     cpu: str | None = None  # None = this host's CPU for native builds, 'generic' for cross
     interrupt_checks: bool = False  # polled checks, see aot.translate.interrupt
-    batch_checks: bool = True  # BOUNDS: one check per group of accesses sharing an address
+    batch_checks: bool = True  # grouped bounds checks; loop versioning (both strategies)
 
     def cache_key(self) -> str:
         return (f"{compiler_digest()}|{self.memory.value}|O{self.opt_level}|{self.target}|"
@@ -76,7 +76,8 @@ def compile_wasm(wasm: bytes, *, memory: str | MemoryStrategy = "guard", opt_lev
     them (the runtime stops compiled code with a signal); the checks make that
     deterministic where signals are unavailable, and cost speed (measured in README).
     `batch_checks=False` makes the bounds strategy check every access on its own instead
-    of once per group of accesses sharing an address (for comparison; both are exact).
+    of once per group of accesses sharing an address, and turns off loop versioning in
+    both strategies (for comparison; both are exact).
 
     Raises DecodeError / ValidationError for bad input, ToolchainError when no linker
     is found, CompileError when lowering fails.

@@ -61,7 +61,8 @@ def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, d
     `interrupt_checks`: emit the polled checks of aot.translate.interrupt (loop headers,
     entries of calling functions); without them calls are still interrupted, by signal.
     `batch_checks`: BOUNDS checks accesses sharing an address once per group (exact; see
-    aot.translate.memory.batching); False checks every access on its own.
+    aot.translate.memory.batching) and both strategies version simple counted loops
+    (aot.translate.memory.versioning); False gives the plain lowering.
     """
     strategy = MemoryStrategy(strategy)
     m = ir.Module(name="wasm")  # never a name from the binary: it would be printed into the IR text

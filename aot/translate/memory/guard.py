@@ -20,6 +20,10 @@ traps. What is not:
   aarch64 may write the bytes before the boundary (architecturally allowed).
 BOUNDS has none of these gaps.
 
+Simple counted loops are versioned like BOUNDS's (versioning.py): when a test before the
+loop proves its affine accesses in bounds, a copy with i64 addressing runs, which LLVM
+can vectorise; no access of it can fault, so vectorising moves no trap.
+
 The differential fuzzer (tests/fuzz) classifies the first two as a known gap, and
 tests/fuzz/regressions/guard_* pins their shapes; docs/NOTES.md ("Fuzzing") records a
 fix that was tried (llvm.fake.use) and why it was not kept.
@@ -33,11 +37,18 @@ from aot.abi import MemoryStrategy
 from ..environ import load
 from ..irutils import PTR, byte_gep
 from .base import MemoryAccess
+from .versioning import LoopVersioning
 
 
-class GuardMemory(MemoryAccess):
+class GuardMemory(LoopVersioning, MemoryAccess):
     strategy = MemoryStrategy.GUARD
     unused_loads_fault = False
+
+    def __init__(self, version_loops: bool = True):
+        self.versioning = version_loops
+
+    def prepare_function(self, cx, code) -> None:
+        self.plan_versions(cx, code)
 
     def base(self, cx, index: int) -> ir.Value:
         """Loaded once per function: a guard memory's base never moves."""
@@ -48,4 +59,5 @@ class GuardMemory(MemoryAccess):
     def effective_address(self, cx, index: int, addr: ir.Value, offset: int, size: int) -> ir.Value:
         # No `inbounds`: the address may be past the committed pages, which must fault,
         # not be poison that LLVM could reason away.
-        return byte_gep(cx.builder, self.base(cx, index), self.index64(cx, addr, offset))
+        fast = self.fast_index(cx, offset)  # in a fast loop copy: proven in bounds, no wrap
+        return byte_gep(cx.builder, self.base(cx, index), fast if fast is not None else self.index64(cx, addr, offset))
