@@ -109,7 +109,7 @@ def compile_wasm(wasm: bytes, *, memory: str | MemoryStrategy = "guard", opt_lev
                                      data_layout=str(tm.target_data), compiler_version=COMPILER_VERSION,
                                      features=codegen.known_features(opts.target, opts.cpu),
                                      interrupt_checks=opts.interrupt_checks,
-                                     batch_checks=opts.batch_checks)
+                                     batch_checks=opts.batch_checks, opt_level=opts.opt_level)
     except AotError:
         raise
     except Exception as e:  # a bug of ours: say where, don't leak a bare traceback to users

@@ -60,6 +60,9 @@ class Metadata:
 class ModuleEnv:
     """Module-wide state of a translation: the IR module, layout, declared functions."""
 
+    opt_level = 2  # the -O level LLVM will run (translate_module sets it)
+    interrupt_checks = False
+
     def __init__(self, module: Module, ir_module: ir.Module, memory,
                  target: TargetInfo | None = None):
         self.wasm = module
@@ -75,10 +78,10 @@ class ModuleEnv:
         self.functions: list[ir.Function | None] = []  # by function index; None = imported
         self._intrinsics: dict[str, ir.Function] = {}
 
-    def intrinsic(self, name: str, ret: ir.Type, args: Sequence[ir.Type]) -> ir.Function:
+    def intrinsic(self, name: str, ret: ir.Type, args: Sequence[ir.Type], var_arg: bool = False) -> ir.Function:
         fn = self._intrinsics.get(name)
         if fn is None:
-            fn = ir.Function(self.ir, ir.FunctionType(ret, list(args)), name)
+            fn = ir.Function(self.ir, ir.FunctionType(ret, list(args), var_arg=var_arg), name)
             self._intrinsics[name] = fn
         return fn
 
@@ -143,8 +146,8 @@ class FuncEnv:
         self._entry: ir.IRBuilder | None = None
         self._hoisted: dict = {}
 
-    def intrinsic(self, name: str, ret: ir.Type, args: Sequence[ir.Type]) -> ir.Function:
-        return self.env.intrinsic(name, ret, args)
+    def intrinsic(self, name: str, ret: ir.Type, args: Sequence[ir.Type], var_arg: bool = False) -> ir.Function:
+        return self.env.intrinsic(name, ret, args, var_arg)
 
     def new_block(self) -> ir.Block:
         return self.fn.append_basic_block()

@@ -53,7 +53,8 @@ def _bytes(m: ir.Module, name: str, data: bytes, section: str | None = None) -> 
 
 def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, data_layout: str,
                      compiler_version: str, features: str = "",
-                     interrupt_checks: bool = False, batch_checks: bool = True) -> ir.Module:
+                     interrupt_checks: bool = False, batch_checks: bool = True,
+                     opt_level: int = 2) -> ir.Module:
     """The LLVM module of a decoded, validated Wasm module (see aot.abi for its contents).
 
     `features`: CPU features the code may assume beyond the triple's baseline, as LLVM's
@@ -63,6 +64,8 @@ def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, d
     `batch_checks`: BOUNDS checks accesses sharing an address once per group (exact; see
     aot.translate.memory.batching) and both strategies version simple counted loops
     (aot.translate.memory.versioning); False gives the plain lowering.
+    `opt_level`: the -O level LLVM will run; a strategy may lower differently for -O0
+    (GUARD keeps loads alive with `volatile` there, with `llvm.fake.use` above).
     """
     strategy = MemoryStrategy(strategy)
     m = ir.Module(name="wasm")  # never a name from the binary: it would be printed into the IR text
@@ -70,6 +73,7 @@ def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, d
     m.data_layout = data_layout
     env = ModuleEnv(module, m, memory_access(strategy, batch_checks=batch_checks), TargetInfo.from_triple(triple, features))
     env.interrupt_checks = interrupt_checks
+    env.opt_level = opt_level
     _declare_functions(env)
     n_imp = env.num_imported_funcs
     for i, code in enumerate(module.codes):

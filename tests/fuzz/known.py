@@ -1,12 +1,15 @@
 """Deviations from Wasmtime that this project documents as known gaps, not new bugs.
 
-`aot/translate/memory/guard.py` states what the guard strategy does not guarantee: an
-out-of-bounds load whose value becomes dead may be deleted (so the call does not trap,
-or traps later for another reason), and stores before a faulting access may be
-reordered past it (so memory or globals after the trap differ). Fuzzing shows the
-first at -O0 too (instruction selection drops unused loads), in a few percent of
-generated modules. A campaign would otherwise report these over and over, hiding
-everything else.
+`aot/translate/memory/guard.py` states what the guard strategy does not guarantee:
+stores before a faulting access may be reordered past it or deleted (so memory or
+globals after the trap differ; the call still traps). A campaign would otherwise
+report these over and over, hiding everything else.
+
+Until 2026-11-21 the strategy had a second gap: an out-of-bounds load whose value
+became dead could be deleted, so the call did not trap (one generated module in
+eleven at -O2). Guard loads are now kept alive (volatile at -O0, `llvm.fake.use`
+above), and a call that does not trap, or goes further than Wasmtime, is a finding
+again (`GUARD_DEAD_LOAD` is no longer returned).
 
 A guard configuration's mismatches are classified as the gap only on evidence, counted
 and kept apart, never silently dropped. The evidence is two-fold, checked by `diff.check_module`: the bounds strategy at the
@@ -39,24 +42,12 @@ def classify(config: str, ref: Outcome, got: Outcome, comparison: Comparison,
     strategy, _, opt = config.partition("-O")
     if strategy != "guard" or f"bounds-O{opt}" not in clean_configs:
         return None
-    if ref.instantiate != got.instantiate:  # the start function
-        ok = ref.instantiate == "trap:memory_oob" and not got.instantiate.startswith("error")
-        return GUARD_DEAD_LOAD if ok else None
-    i = comparison.first_call
-    if i is not None:
-        a, b = ref.calls[i], got.calls[i]
-        if a.trap != "memory_oob" or b.error is not None:
-            return None
-        # Our call went past the access that should have trapped: it returned, trapped
-        # for another reason, or made host calls Wasmtime never reached before trapping
-        # at a later out-of-bounds access.
-        went_further = len(b.host) > len(a.host) and b.host[:len(a.host)] == a.host
-        if b.trap != "memory_oob" or went_further:
-            return GUARD_DEAD_LOAD
+    if ref.instantiate != got.instantiate or comparison.first_call is not None:
+        # a start function or call that did not trap as Wasmtime's did, or went further
+        # (a deleted load): no longer a documented gap
         return None
-    # Every call agreed; only the final state differs. Either a store before the trap
-    # was removed or reordered, or a dead load was deleted and the call went on storing
-    # until a later access trapped (same trap, more stores): from outside, the same.
+    # Every call agreed; only the final state differs: a store before the trap was
+    # removed or reordered.
     state_only = all(m.split(":", 1)[0] in ("memory", "global") for m in comparison.mismatches)
     if state_only and any(c.trap == "memory_oob" for c in ref.calls):
         return GUARD_TRAP_STORES

@@ -48,11 +48,19 @@ def _store(builder, value, ptr, tbaa, align=None):
     return s
 
 
-# (translator module, the names it imported from aot.translate.environ, what replaces them)
+def _strategy_load(self, cx, ty, ptr):
+    """MemoryAccess.load (every strategy's linear-memory load), volatile."""
+    return _load(cx.builder, ty, ptr, cx.md.linear_memory, align=1)
+
+
+# (translator module, {attribute or Class.method: what replaces it}); the memory ops get
+# `store` from aot.translate.environ and their loads from the strategy's `load`
 _PATCHES = (
-    ("aot.translate.ops.memory_ops", {"load": _load, "store": _store}),
-    ("aot.translate.ops.simd_memory", {"load": _load, "store": _store}),
+    ("aot.translate.ops.memory_ops", {"store": _store}),
+    ("aot.translate.ops.simd_memory", {"store": _store}),
     ("aot.translate.ops.variables", {"store": _store}),  # global.set
+    ("aot.translate.memory.base", {"MemoryAccess.load": _strategy_load}),
+    ("aot.translate.memory.guard", {"GuardMemory.load": _strategy_load}),
 )
 
 
@@ -67,10 +75,15 @@ def volatile_memory_accesses():
         try:
             for name, repl in _PATCHES:
                 module = importlib.import_module(name)
-                for attr, fn in repl.items():
-                    saved.append((module, attr, getattr(module, attr)))
-                    setattr(module, attr, fn)
+                for path, fn in repl.items():
+                    *owner_path, attr = path.split(".")
+                    owner = module
+                    for part in owner_path:
+                        owner = getattr(owner, part)
+                    saved.append((owner, attr, owner.__dict__[attr] if isinstance(owner, type)
+                                  else getattr(owner, attr)))
+                    setattr(owner, attr, fn)
             yield
         finally:
-            for module, attr, old in reversed(saved):
-                setattr(module, attr, old)
+            for owner, attr, old in reversed(saved):
+                setattr(owner, attr, old)

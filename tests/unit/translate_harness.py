@@ -199,7 +199,7 @@ def compile_so(wasm: bytes, strategy: str, opt: int = 2) -> tuple[object, str]:
     module = decode_module(wasm)
     tm = codegen.target_machine(opt_level=opt)
     irm = translate_module(module, strategy=abi.MemoryStrategy(strategy), triple=tm.triple,
-                           data_layout=str(tm.target_data), compiler_version="test")
+                           data_layout=str(tm.target_data), compiler_version="test", opt_level=opt)
     obj = codegen.emit_object(codegen.optimize(irm, tm, opt), tm)
     so = link_shared(obj, tm.triple)
     fd, path = tempfile.mkstemp(suffix=".so", prefix="aot-test-")

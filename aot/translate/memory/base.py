@@ -19,12 +19,10 @@ MAX_MEMORY_BYTES = 1 << 32  # a 32-bit memory has at most 65536 pages
 
 
 class MemoryAccess:
-    """How linear-memory addresses are formed and checked. One subclass per strategy."""
+    """How linear-memory addresses are formed and checked, and how loads are emitted.
+    One subclass per strategy."""
 
     strategy: MemoryStrategy
-    unused_loads_fault = True
-    """False when a load whose value is unused may be deleted by LLVM and so not trap;
-    memory ops then emit such loads as volatile."""
 
     @staticmethod
     def vmmemory(cx, index: int) -> ir.Value:
@@ -65,6 +63,11 @@ class MemoryAccess:
     def effective_address(self, cx, index: int, addr: ir.Value, offset: int, size: int) -> ir.Value:
         """Pointer to the `size` bytes at `addr + offset` of memory `index`; traps if out of bounds."""
         raise NotImplementedError
+
+    def load(self, cx, ty: ir.Type, ptr: ir.Value) -> ir.Value:
+        """The load of a `ty` at `ptr` (from effective_address) for the current access.
+        A strategy whose bounds are enforced by the fault itself keeps the load alive here."""
+        return load(cx.builder, ty, ptr, cx.md.linear_memory, align=1)
 
     @staticmethod
     def index64(cx, addr: ir.Value, offset: int) -> ir.Value:

@@ -4,18 +4,18 @@ base + zext(addr) + offset is below base + 2**33 for any 32-bit address and offs
 every access lands inside the reservation; pages past the current length are PROT_NONE
 and the runtime's signal handler turns the fault into MEMORY_OUT_OF_BOUNDS.
 
-What is guaranteed: every out-of-bounds access that LLVM keeps faults, so the call
-traps. What is not:
-- An access LLVM deletes cannot fault: a load whose value is unused. Memory ops emit a
-  load whose result is dropped at once as volatile (`unused_loads_fault = False`); a
-  load whose value only becomes dead later (stored to a local never read, converted
-  and then dropped, discarded by a branch, or returned by a call whose result is
-  dropped, once LLVM infers the callee only reads memory) may still be deleted and not
-  trap, at -O0 too (instruction selection skips unused values). The call then returns,
-  or goes on (host calls, stores) until something else traps.
+The fault is the check, so a load must not be deleted even when its value is unused
+(LLVM deletes unused loads, at -O0 too: instruction selection skips them). `load` keeps
+every load alive: at -O0 as `load volatile` (free there: nothing is optimised), at -O1+
+by handing the value to `llvm.fake.use`, which the optimiser keeps and codegen turns
+into nothing but a live register. Loads of a fast loop copy (versioning.py) are proven
+in bounds and stay plain, so those loops still vectorise.
+
+What is not guaranteed:
 - LLVM does not model faults: it may merge, reorder or delete (as overwritten later)
   stores to linear memory and globals, so after a trap, stores that precede the
-  faulting access in program order may be missing.
+  faulting access in program order may be missing. The call still traps.
+- LangRef says optimisers "should try to preserve" fake uses, not that they must.
 - An unaligned store straddling the end of the accessible pages: x86-64 writes nothing;
   aarch64 may write the bytes before the boundary (architecturally allowed).
 BOUNDS has none of these gaps.
@@ -24,9 +24,8 @@ Simple counted loops are versioned like BOUNDS's (versioning.py): when a test be
 loop proves its affine accesses in bounds, a copy with i64 addressing runs, which LLVM
 can vectorise; no access of it can fault, so vectorising moves no trap.
 
-The differential fuzzer (tests/fuzz) classifies the first two as a known gap, and
-tests/fuzz/regressions/guard_* pins their shapes; docs/NOTES.md ("Fuzzing") records a
-fix that was tried (llvm.fake.use) and why it was not kept.
+The differential fuzzer (tests/fuzz) classifies the store gap as known, and
+tests/fuzz/regressions/guard_* pins the shapes of both gaps (the dead loads now trap).
 """
 from __future__ import annotations
 
@@ -35,14 +34,13 @@ from llvmlite import ir
 from aot.abi import MemoryStrategy
 
 from ..environ import load
-from ..irutils import PTR, byte_gep
+from ..irutils import PTR, VOID, byte_gep, volatile_load
 from .base import MemoryAccess
 from .versioning import LoopVersioning
 
 
 class GuardMemory(LoopVersioning, MemoryAccess):
     strategy = MemoryStrategy.GUARD
-    unused_loads_fault = False
 
     def __init__(self, version_loops: bool = True):
         self.versioning = version_loops
@@ -61,3 +59,15 @@ class GuardMemory(LoopVersioning, MemoryAccess):
         # not be poison that LLVM could reason away.
         fast = self.fast_index(cx, offset)  # in a fast loop copy: proven in bounds, no wrap
         return byte_gep(cx.builder, self.base(cx, index), fast if fast is not None else self.index64(cx, addr, offset))
+
+    def load(self, cx, ty: ir.Type, ptr: ir.Value) -> ir.Value:
+        fl = getattr(cx, "fast_loop", None)
+        if fl is not None and cx._pos in fl.start:
+            return super().load(cx, ty, ptr)  # proven in bounds: may be deleted or moved
+        if cx.env.opt_level == 0 or cx.peek_op() == "drop":  # (FastISel ignores fake uses)
+            v = volatile_load(cx.builder, ty, ptr, 1)
+            v.set_metadata("tbaa", cx.md.linear_memory)
+            return v
+        v = super().load(cx, ty, ptr)
+        cx.builder.call(cx.intrinsic("llvm.fake.use", VOID, [], var_arg=True), [v])
+        return v

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from ..environ import load, store
-from ..irutils import F32, F64, I8, I16, I32, I64, volatile_load
+from ..environ import store
+from ..irutils import F32, F64, I8, I16, I32, I64
 
 
 def _address(cx, memarg, size: int) -> ir.Value:
@@ -19,11 +19,7 @@ def _address(cx, memarg, size: int) -> ir.Value:
 def _load(mem_ty: ir.Type, size: int, extend: str | None, result_ty: ir.Type):
     def handler(cx, ins) -> None:
         ptr = _address(cx, ins.imm, size)
-        if cx.peek_op() == "drop" and not cx.env.memory.unused_loads_fault:
-            v = volatile_load(cx.builder, mem_ty, ptr, 1)  # must still fault when out of bounds
-            v.set_metadata("tbaa", cx.md.linear_memory)
-        else:
-            v = load(cx.builder, mem_ty, ptr, cx.md.linear_memory, align=1)
+        v = cx.env.memory.load(cx, mem_ty, ptr)  # the strategy keeps a faulting load alive
         if extend == "s":
             v = cx.builder.sext(v, result_ty)
         elif extend == "u":

@@ -3,8 +3,8 @@
 Addresses come from the memory strategy only, with the size the instruction accesses
 (16 for v128.load, 8 for load8x8_s, the lane size for lane and splat loads), so both
 strategies trap exactly when any accessed byte is out of bounds. As for scalar accesses
-every access is `align 1` (Wasm alignment is only a hint); loads whose value is dropped
-at once stay volatile under strategies that rely on the fault (see memory_ops).
+every access is `align 1` (Wasm alignment is only a hint); the strategy emits the loads
+(guard keeps them alive even when their value is unused: the fault is the check).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from functools import partial
 
 from llvmlite import ir
 
-from ..environ import load, store
-from ..irutils import I32, volatile_load
+from ..environ import store
+from ..irutils import I32
 from .simd_base import I8X16, I16X8, I32X4, I64X2, Shape, as_v128, as_vector, splat
 
 _BY_BITS = {8: I8X16, 16: I16X8, 32: I32X4, 64: I64X2}
@@ -25,11 +25,7 @@ def _address(cx, memarg, size: int) -> ir.Value:
 
 
 def _load(cx, ty: ir.Type, ptr: ir.Value) -> ir.Value:
-    if cx.peek_op() == "drop" and not cx.env.memory.unused_loads_fault:
-        v = volatile_load(cx.builder, ty, ptr, 1)  # must still fault when out of bounds
-        v.set_metadata("tbaa", cx.md.linear_memory)
-        return v
-    return load(cx.builder, ty, ptr, cx.md.linear_memory, align=1)
+    return cx.env.memory.load(cx, ty, ptr)  # the strategy keeps a faulting load alive
 
 
 def _load_v128(cx, ins) -> None:
