@@ -40,7 +40,8 @@ def cmd_diff(args) -> int:
     from .campaign import run_diff
 
     s = run_diff(seed=args.seed, count=args.count, start=args.start, configs=_configs(args),
-                 jobs=args.jobs, timeout=args.timeout, out_dir=args.out, simd=args.simd)
+                 jobs=args.jobs, timeout=args.timeout, out_dir=args.out, simd=args.simd,
+                 rotate_opt=args.rotate_opt)
     print(s.text())
     return 1 if s.failed else 0
 
@@ -115,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--timeout", type=float, default=120.0, help="seconds per module")
     d.add_argument("--out", default=DEFAULT_FINDINGS, help="findings directory")
     d.add_argument("--simd", action="store_true", help="let smith generate SIMD code too")
+    d.add_argument("--rotate-opt", action="store_true",
+                   help="module i runs only at the i-th of the --opt levels (in turn), in "
+                        "each strategy: every level covered, at a fraction of the cost")
     configs_options(d)
     d.set_defaults(func=cmd_diff)
 

@@ -91,11 +91,21 @@ def args_seed_for(seed: int, index: int) -> int:
 
 def run_diff(*, seed: int, count: int, start: int = 0, configs=CONFIGS, jobs: int = 1,
              timeout: float = 120.0, out_dir: str = DEFAULT_FINDINGS, log=None,
-             progress_every: float = 10.0, simd: bool = False) -> Summary:
-    """Generate `count` modules from `seed` and check each (see diff.check_module)."""
+             progress_every: float = 10.0, simd: bool = False, rotate_opt: bool = False) -> Summary:
+    """Generate `count` modules from `seed` and check each (see diff.check_module).
+
+    `rotate_opt`: module i runs only the configurations of the i-th optimisation level
+    of `configs` (in turn), so every level is covered at a fraction of the cost."""
     log = log or print_flush
     summary = Summary("diff", seed)
-    cfg_names = [config_name(*c) for c in configs]
+    levels = sorted({opt for _, opt in configs})
+
+    def configs_for(i: int) -> list[str]:
+        if not rotate_opt:
+            return [config_name(*c) for c in configs]
+        level = levels[i % len(levels)]
+        return [config_name(s, o) for s, o in configs if o == level]
+
     lock = threading.Lock()
 
     def make_jobs():
@@ -107,7 +117,7 @@ def run_diff(*, seed: int, count: int, start: int = 0, configs=CONFIGS, jobs: in
                     summary.counts["smith failed"] += 1
                 continue
             yield {"id": i, "kind": "check", "wasm": wasm.hex(), "args_seed": args_seed_for(seed, i),
-                   "configs": cfg_names, "profile": profile.name}
+                   "configs": configs_for(i), "profile": profile.name}
 
     progress = Progress(summary, count, log, progress_every)
     t0 = time.monotonic()
@@ -116,11 +126,14 @@ def run_diff(*, seed: int, count: int, start: int = 0, configs=CONFIGS, jobs: in
         for res in pool.run_all(make_jobs(), timeout):
             job = res.job
             wasm = bytes.fromhex(job["wasm"])
+            cfg_names = job["configs"]
             name = f"s{seed}-i{job['id']}"
             info = {"seed": seed, "index": job["id"], "simd": simd, "args_seed": job["args_seed"],
                     "profile": job["profile"], "configs": cfg_names, "status": res.status}
             summary.inputs += 1
             summary.counts["modules"] += 1
+            for cfg in cfg_names:
+                summary.counts[f"modules ({cfg})"] += 1
             if res.status == "ok":
                 r = res.result
                 summary.counts["calls"] += r["calls"] * len(cfg_names)

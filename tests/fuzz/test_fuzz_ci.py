@@ -100,3 +100,15 @@ def test_malformed_short_pass(tmp_path):
     for verdict in ("decode-error", "validation-error", "compiled"):
         assert s.counts[verdict] > 0, s.text()
     assert s.counts["cli runs"] == MUTATE_COUNT // 250
+
+
+def test_rotating_levels_cover_each_level_in_both_strategies(tmp_path):
+    """`--rotate-opt`: module i runs at the i-th level only, in both strategies."""
+    s = run_diff(seed=DIFF_SEED, count=4, jobs=1, out_dir=str(tmp_path), log=lambda _: None,
+                 configs=(("guard", 0), ("bounds", 0), ("guard", 2), ("bounds", 2)), rotate_opt=True)
+    assert not s.findings, s.text()
+    ran = {k: v for k, v in s.counts.items() if k.startswith("modules (")}
+    n = s.counts["modules"]
+    assert sum(ran.values()) == 2 * n  # two configurations per module, not four
+    assert ran["modules (guard-O0)"] == ran["modules (bounds-O0)"] >= 1
+    assert ran["modules (guard-O2)"] == ran["modules (bounds-O2)"] >= 1
