@@ -216,6 +216,9 @@ class Func:
         self._fast_pad = (0,) * (4 - len(ft.params))
         self._fast_result = bool(ft.results)
         self._fast = t
+        self._fast_addr = int(ffi.cast("uintptr_t", t))
+        if _C_FAST_CALLS and self._fast_using is None and type(self) is Func:
+            self.__class__ = _FastFunc  # later calls skip the Python frame (pycall.c)
 
     def _invoke(self, bits: list[int], timeout: float | None = None,
                 interrupt: "Interrupt | None" = None) -> list[int]:
@@ -468,3 +471,21 @@ def _split_results(ft: FuncType, value) -> list:
     if not isinstance(value, (tuple, list)) or len(value) != n:
         raise TypeError(f"host function {ft} must return a tuple of {n} values")
     return list(value)
+
+
+class _FastFunc(Func):
+    """A Wasm function whose calls from Python take the C fast path: `__call__` is a C
+    method (runtime/native/pycall.c) that behaves as Func.__call__, which it falls back
+    to for anything but plain int arguments (and keyword arguments)."""
+
+
+def _fast_trapped():
+    """Raise the trap this thread's last aot_fastcall recorded (called from pycall.c)."""
+    info = ffi.new("aot_trap_info *")
+    lib.aot_fast_status(info)
+    raise_trap(info)
+
+
+_C_FAST_CALLS = lib.aot_py_install_fastcall(
+    ffi.cast("void *", id(_FastFunc)), ffi.cast("void *", id(Func.__call__)),
+    ffi.cast("void *", id(_fast_trapped))) == 0

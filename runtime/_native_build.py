@@ -12,7 +12,7 @@ import cffi
 
 NATIVE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native")
 SOURCES = ["registry.c", "memory.c", "table.c", "bulk.c", "builtins.c", "entry.c",
-           "signals.c", "loader.c", "util.c", "fastcall.c", "watchdog.c"]
+           "signals.c", "loader.c", "util.c", "fastcall.c", "watchdog.c", "pycall.c"]
 HEADERS = ["aot_abi.h", "aot_runtime.h", "aot_internal.h"]
 
 # What Python sees of aot_runtime.h / aot_abi.h. Structs end in `...;` so cffi takes
@@ -101,6 +101,7 @@ typedef struct aot_fast_target {
 } aot_fast_target;
 int64_t aot_fastcall(const aot_fast_target *t, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
 int aot_fast_status(aot_trap_info *trap);
+int aot_py_install_fastcall(void *cls, void *slow, void *trapped_fn);
 uintptr_t aot_thread_stack_limit(void);
 void aot_set_stack_margin(size_t bytes);
 

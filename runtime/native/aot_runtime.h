@@ -98,8 +98,13 @@ typedef struct aot_fast_target {
 /* Call `t`; returns the result (i32 sign-extended), or AOT_FAST_SENTINEL when the call
  * could not be made (an i32 argument out of range) or trapped, or by coincidence. */
 int64_t aot_fastcall(const aot_fast_target *t, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
-/* What the last aot_fastcall of this thread did (AOT_FAST_*); copies its trap record. */
+/* What the last aot_fastcall of this thread did (AOT_FAST_*); copies its trap record
+ * (unless `trap` is NULL). */
 int aot_fast_status(aot_trap_info *trap);
+/* Give the Python class `cls` (a Func subclass) a C `__call__` taking the fast path,
+ * falling back to `slow` (Func.__call__); `trapped_fn()` raises a fast call's trap. The
+ * three are PyObject pointers (cffi knows no PyObject). 0 on success. (pycall.c) */
+int aot_py_install_fastcall(void *cls, void *slow, void *trapped_fn);
 
 /* The stack limit aot_invoke would give this thread now (for tests and diagnostics). */
 uintptr_t aot_thread_stack_limit(void);

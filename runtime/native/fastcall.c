@@ -43,7 +43,7 @@ int64_t aot_fastcall(const aot_fast_target *t, int64_t a0, int64_t a1, int64_t a
 }
 
 int aot_fast_status(aot_trap_info *trap) {
-    if (fast_status == AOT_FAST_TRAPPED)
+    if (fast_status == AOT_FAST_TRAPPED && trap)
         *trap = fast_trap;
     return fast_status;
 }

@@ -114,6 +114,44 @@ def test_traps_through_the_fast_path(inst):
     assert e.div(9, 3) == 3
 
 
+def test_fast_exports_are_called_from_c(inst):
+    """After its first call, a guard instance's fast-signature export has a C __call__
+    (runtime/native/pycall.c): still a Func, same results, same traps, and keyword
+    arguments still reach the Python method. Bounds instances stay in Python (one thread
+    at a time is enforced there)."""
+    from runtime._func import _FastFunc
+
+    e = inst.exports
+    add = e.add
+    add(1, 2)
+    assert isinstance(add, Func)
+    if type(add) is _FastFunc:
+        assert type(add).__call__.__class__.__name__ == "method_descriptor"
+    assert add(40, 2) == 42 and add(1, 2, timeout=5.0) == 3
+    with pytest.raises(Trap) as t:
+        e.div(1, 0, timeout=5.0)
+    assert t.value.kind is TrapCode.INTEGER_DIVIDE_BY_ZERO
+    with pytest.raises(TypeError):
+        add(1, 2, bogus=1)
+    # a host exception crosses the C path unchanged
+    with pytest.raises(TypeError):
+        e.callnone(-1)  # the host function returns "oops" for a function with no results
+
+
+def test_c_path_is_used_for_guard_only(tmp_path):
+    from runtime._func import _FastFunc
+
+    wasm = subprocess.run([WASM_TOOLS, "parse", "-"], input=b"""(module
+      (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+      (memory (export "m") 1))""", capture_output=True, check=True).stdout
+    kinds = {}
+    for strategy in ("guard", "bounds"):
+        e = runtime.load(wasm, memory=strategy, cache_dir=str(tmp_path)).instantiate().exports
+        assert e.add(2, 2) == 4
+        kinds[strategy] = type(e.add)
+    assert kinds == {"guard": _FastFunc, "bounds": Func}
+
+
 def test_numbers_only_host_functions_get_exact_values(inst):
     e = inst.exports
     inst.seen.clear()
