@@ -1,0 +1,76 @@
+"""Guard loads are kept alive (aot/translate/memory/guard.py): an out-of-bounds load traps
+at every -O level even when LLVM could prove its value unused or only partly used.
+
+Each shape below once returned normally under guard (dead loads deleted, a v128 load
+narrowed to the lane that is used); bounds always trapped. Both strategies must trap
+the same way at every level.
+"""
+from __future__ import annotations
+
+import pytest
+
+from aot.compiler import compile_wasm
+from tests.unit.translate_harness import wat_to_wasm
+
+runtime = pytest.importorskip("runtime")
+
+PAGE = 65536
+
+SHAPES = """
+(module
+  (memory 1)
+  (global $g (mut i32) (i32.const 0))
+  ;; stored to a local that is never read
+  (func (export "dead_local") (param $p i32) (local $x i32)
+    (local.set $x (i32.load (local.get $p))))
+  ;; converted, then dropped
+  (func (export "convert_drop") (param $p i32)
+    (drop (f64.convert_i32_u (i32.load8_u (local.get $p)))))
+  ;; chosen by a select whose condition is constant
+  (func (export "select_discard") (param $p i32) (result i32)
+    (select (i32.const 7) (i32.load (local.get $p)) (i32.const 1)))
+  ;; multiplied by zero
+  (func (export "times_zero") (param $p i32) (result i64)
+    (i64.mul (i64.load (local.get $p)) (i64.const 0)))
+  ;; only lane 0 of a v128 load is used, and lane 0 is in bounds
+  (func (export "narrowed_lane") (param $p i32) (result i32)
+    (i32x4.extract_lane 0 (v128.load (local.get $p))))
+  ;; loaded in a loop whose result is thrown away, then a global is set
+  (func (export "loop_then_global") (param $p i32) (param $n i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (global.set $g (i32.const 1)))
+)
+"""
+
+CASES = [("dead_local", (PAGE,)), ("dead_local", (PAGE - 2,)), ("convert_drop", (PAGE,)),
+         ("select_discard", (PAGE,)), ("times_zero", (PAGE - 4,)), ("narrowed_lane", (PAGE - 4,)),
+         ("loop_then_global", (PAGE - 8, 4))]
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory):
+    wasm, cache = wat_to_wasm(SHAPES), tmp_path_factory.mktemp("cache")
+    return {(s, o): runtime.load(compile_wasm(wasm, memory=s, opt_level=o), cache_dir=cache)
+            for s in ("guard", "bounds") for o in (0, 1, 2, 3)}
+
+
+@pytest.mark.parametrize("opt", [0, 1, 2, 3])
+@pytest.mark.parametrize("name,args", CASES)
+def test_unused_out_of_bounds_loads_trap(modules, name, args, opt):
+    for strategy in ("guard", "bounds"):
+        inst = modules[strategy, opt].instantiate()
+        with pytest.raises(runtime.Trap) as t:
+            getattr(inst.exports, name)(*args)
+        assert t.value.kind is runtime.TrapCode.MEMORY_OUT_OF_BOUNDS, (strategy, name)
+
+
+@pytest.mark.parametrize("opt", [0, 2])
+def test_in_bounds_calls_still_return(modules, opt):
+    inst = modules["guard", opt].instantiate()
+    e = inst.exports
+    assert e.dead_local(0) is None and e.select_discard(0) == 7 and e.times_zero(8) == 0
+    assert e.narrowed_lane(PAGE - 16) == 0
+    assert e.loop_then_global(0, 100) is None
