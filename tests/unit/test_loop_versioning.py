@@ -14,6 +14,7 @@ import re
 import pytest
 
 from aot.compiler import compile_wasm
+from tests.unit.test_batched_checks import _outcome
 from tests.unit.translate_harness import wat_to_wasm
 
 runtime = pytest.importorskip("runtime")
@@ -77,13 +78,6 @@ def modules(tmp_path_factory):
     wasm, cache = wat_to_wasm(LOOPS), tmp_path_factory.mktemp("cache")
     return {(s, b): runtime.load(compile_wasm(wasm, memory=s, batch_checks=b), cache_dir=cache)
             for s, b in VARIANTS}
-
-
-def _outcome(inst, name, *args):
-    try:
-        return ("ok", getattr(inst.exports, name)(*args))
-    except runtime.Trap as t:
-        return ("trap", t.kind)
 
 
 _W = (1 << 32) - 1
