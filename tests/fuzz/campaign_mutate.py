@@ -118,6 +118,8 @@ def run_mutate(*, seed: int, count: int, start: int = 0, jobs: int = 1, timeout:
                 summary.counts[r["verdict"]] += 1
                 if job["cli"]:
                     summary.counts["cli runs"] += 1
+                if r.get("note"):
+                    summary.counts[f"note: {r['note'].split(':')[0]}"] += 1
                 if r["problem"] is None:
                     progress.tick()
                     continue

@@ -112,3 +112,26 @@ def test_rotating_levels_cover_each_level_in_both_strategies(tmp_path):
     assert sum(ran.values()) == 2 * n  # two configurations per module, not four
     assert ran["modules (guard-O0)"] == ran["modules (bounds-O0)"] >= 1
     assert ran["modules (guard-O2)"] == ran["modules (bounds-O2)"] >= 1
+
+
+def _memory_fill_module(reserved: bytes) -> bytes:
+    """(module (memory 1) (func i32.const 0 i32.const 0 i32.const 0 memory.fill RESERVED))"""
+    body = b"\x00\x41\x00\x41\x00\x41\x00\xfc\x0b" + reserved + b"\x0b"
+    code = bytes([1, len(body)]) + body
+    return (b"\x00asm\x01\x00\x00\x00" + b"\x01\x04\x01\x60\x00\x00" + b"\x03\x02\x01\x00"
+            + b"\x05\x03\x01\x00\x01" + b"\x0a" + bytes([len(code)]) + code)
+
+
+def test_overlong_reserved_zero_is_a_note_not_a_finding():
+    """Seed 20261127, input 376,890: we (and 2.0's binary.wast) say malformed, wasmparser
+    says valid. Counted as a note; a real validity disagreement stays a problem."""
+    jobs = [{"id": r.hex(), "kind": "malformed", "wasm": _memory_fill_module(r).hex(), "compile": None}
+            for r in (b"\x80\x80\x80\x80\x00", b"\x00", b"\x01")]
+    with Pool(1) as pool:
+        got = {r.job["id"]: r for r in pool.run_all(iter(jobs), timeout=120)}
+    overlong, plain, one = got["8080808000"].result, got["00"].result, got["01"].result
+    assert overlong["verdict"] == "decode-error" and "zero byte expected" in overlong["message"]
+    assert overlong["problem"] is None and overlong["note"] and overlong["reference_valid"] is True
+    assert plain["verdict"] == "compiled" or plain["verdict"] == "valid"
+    assert plain["problem"] is None and plain["note"] is None
+    assert one["verdict"] == "decode-error" and one["problem"] is None and one["note"] is None

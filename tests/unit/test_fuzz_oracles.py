@@ -336,3 +336,18 @@ def test_the_campaign_side_never_imports_wasmtime():
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+
+def test_an_overlong_reserved_zero_is_recognised():
+    """Found by the 1,000,000-input campaign of seed 20261127 (input 376,890): memory.fill's
+    reserved byte as a 5-byte LEB128 zero. 2.0's binary.wast calls that malformed ("zero
+    byte expected"), as we do; wasmparser reads a memory index and accepts it. (The
+    whole oracle on such a module runs in a worker: tests/fuzz/test_fuzz_ci.py.)"""
+    from tests.fuzz.malformed import overlong_reserved_zero
+
+    assert overlong_reserved_zero(b"\x80\x80\x00", 0) and overlong_reserved_zero(b"\x80\x00", 0)
+    assert overlong_reserved_zero(b"\xfc\x0b\x80\x80\x80\x80\x00", 2)
+    assert not overlong_reserved_zero(b"\x01", 0) and not overlong_reserved_zero(b"\x00", 0)
+    assert not overlong_reserved_zero(b"\x80\x80\x80\x80\x80\x00", 0)  # longer than 5 bytes
+    assert not overlong_reserved_zero(b"\x80\x01", 0) and not overlong_reserved_zero(b"\x80", None)
