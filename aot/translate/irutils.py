@@ -114,6 +114,25 @@ def volatile_load(builder: ir.IRBuilder, ty: ir.Type, ptr: ir.Value, align: int)
     return instr
 
 
+class KeepAlive(ir.Instruction):
+    """`call void asm sideeffect ""` taking a value: codegen must compute the value (so a
+    load feeding it happens), yet the call writes only inaccessible memory, so loads and
+    stores around it optimise as usual. Unlike `llvm.fake.use`, it survives inlining."""
+
+    def __init__(self, parent, value: ir.Value, constraint: str):
+        super().__init__(parent, VOID, "call", [value])
+        self.constraint = constraint
+
+    def descr(self, buf):
+        [v] = self.operands
+        buf.append(f'call void asm sideeffect "", "{self.constraint}"({v.type} {v.get_reference()}) '
+                   "memory(inaccessiblemem: readwrite) nounwind willreturn\n")
+
+
+def keep_alive(builder: ir.IRBuilder, value: ir.Value, constraint: str) -> None:
+    builder._insert(KeepAlive(builder.block, value, constraint))
+
+
 class IndirectCall(ir.Instruction):
     """A call through a pointer value with an explicit function type.
 

@@ -35,6 +35,17 @@ SHAPES = """
   ;; only lane 0 of a v128 load is used, and lane 0 is in bounds
   (func (export "narrowed_lane") (param $p i32) (result i32)
     (i32x4.extract_lane 0 (v128.load (local.get $p))))
+  ;; a callee's load whose result its caller drops, once the callee is inlined
+  ;; (llvm.fake.use is stripped by the inliner: found by fuzzing, seed 20261128)
+  (func $load (param $p i32) (result i32) (i32.load (local.get $p)))
+  (func (export "inlined_drop") (param $p i32) (drop (call $load (local.get $p))))
+  ;; the same, in a callee that never returns normally
+  (func $spin (param $p i32) (result i32)
+    (drop (i32.load16_s (local.get $p)))
+    (i32.load16_s (local.get $p))
+    (loop $l (br $l))
+    (unreachable))
+  (func (export "inlined_noreturn") (param $p i32) (drop (call $spin (local.get $p))))
   ;; loaded in a loop whose result is thrown away, then a global is set
   (func (export "loop_then_global") (param $p i32) (param $n i32) (local $s i32)
     (loop $l
@@ -47,7 +58,8 @@ SHAPES = """
 
 CASES = [("dead_local", (PAGE,)), ("dead_local", (PAGE - 2,)), ("convert_drop", (PAGE,)),
          ("select_discard", (PAGE,)), ("times_zero", (PAGE - 4,)), ("narrowed_lane", (PAGE - 4,)),
-         ("loop_then_global", (PAGE - 8, 4))]
+         ("loop_then_global", (PAGE - 8, 4)), ("inlined_drop", (PAGE - 2,)),
+         ("inlined_noreturn", (PAGE,))]
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from llvmlite import ir
 from aot.abi import MemoryStrategy
 
 from ..environ import load
-from ..irutils import PTR, VOID, byte_gep, volatile_load
+from ..irutils import F32, F64, I32, I64, PTR, VOID, byte_gep, keep_alive, volatile_load
 from .base import MemoryAccess
 from .versioning import LoopVersioning
 
@@ -69,5 +69,22 @@ class GuardMemory(LoopVersioning, MemoryAccess):
             v.set_metadata("tbaa", cx.md.linear_memory)
             return v
         v = super().load(cx, ty, ptr)
-        cx.builder.call(cx.intrinsic("llvm.fake.use", VOID, [], var_arg=True), [v])
+        _keep(cx, v)
         return v
+
+
+def _keep(cx, v: ir.Value) -> None:
+    """Make codegen compute `v` (and so perform the load behind it) even if nothing uses
+    it: an empty `asm sideeffect` taking it in a register. Scalars go as integers (any
+    target has "r"); vectors need the target's vector register class."""
+    b, t = cx.builder, v.type
+    if isinstance(t, ir.IntType):
+        keep_alive(b, v, "r")
+    elif t in (F32, F64):
+        keep_alive(b, b.bitcast(v, I32 if t == F32 else I64), "r")
+    elif cx.env.target.is_x86_64:
+        keep_alive(b, v, "x")
+    elif cx.env.target.is_aarch64:
+        keep_alive(b, v, "w")
+    else:  # no known vector register class: the weaker fake use (dropped when inlined)
+        b.call(cx.intrinsic("llvm.fake.use", VOID, [], var_arg=True), [v])
