@@ -86,3 +86,38 @@ def test_in_bounds_calls_still_return(modules, opt):
     assert e.dead_local(0) is None and e.select_discard(0) == 7 and e.times_zero(8) == 0
     assert e.narrowed_lane(PAGE - 16) == 0
     assert e.loop_then_global(0, 100) is None
+
+
+SIMD_LOADS = """
+(module
+  (memory 1)
+  (func (export "v128") (param $p i32) (result i32) (i32x4.extract_lane 0 (v128.load (local.get $p))))
+  (func (export "x8") (param $p i32) (result i32) (i16x8.extract_lane_s 0 (v128.load8x8_s (local.get $p))))
+  (func (export "x16") (param $p i32) (result i32) (i32x4.extract_lane 0 (v128.load16x4_u (local.get $p))))
+  (func (export "x32") (param $p i32) (result i64) (i64x2.extract_lane 0 (v128.load32x2_s (local.get $p))))
+  (func (export "splat8") (param $p i32) (result i32) (i8x16.extract_lane_u 3 (v128.load8_splat (local.get $p))))
+  (func (export "splat64") (param $p i32) (result i64) (i64x2.extract_lane 1 (v128.load64_splat (local.get $p))))
+  (func (export "zero32") (param $p i32) (result i32) (i32x4.extract_lane 1 (v128.load32_zero (local.get $p))))
+  (func (export "lane16") (param $p i32) (result i32)
+    (i16x8.extract_lane_u 0 (v128.load16_lane 5 (local.get $p) (v128.const i64x2 0 0))))
+  (func (export "f32") (param $p i32) (result i32) (drop (f32.load (local.get $p))) (i32.const 0))
+  (func (export "f64") (param $p i32) (result f64) (f64.mul (f64.load (local.get $p)) (f64.const 0)))
+)
+"""
+SIMD_CASES = [("v128", PAGE - 4), ("x8", PAGE - 4), ("x16", PAGE - 4), ("x32", PAGE - 4),
+              ("splat8", PAGE), ("splat64", PAGE - 4), ("zero32", PAGE - 2), ("lane16", PAGE - 1),
+              ("f32", PAGE - 2), ("f64", PAGE - 4)]
+
+
+@pytest.mark.parametrize("opt", [0, 1, 2, 3])
+def test_every_load_type_is_kept_alive(opt, tmp_path):
+    """Every type a guard load can have (scalars, floats, 64-bit and 128-bit vectors)
+    gets a keep-alive the x86 and aarch64 backends accept, and traps out of bounds."""
+    wasm = wat_to_wasm(SIMD_LOADS)
+    compile_wasm(wasm, memory="guard", opt_level=opt, target="aarch64-unknown-linux-gnu", emit="obj")
+    inst = runtime.load(compile_wasm(wasm, memory="guard", opt_level=opt), cache_dir=str(tmp_path)).instantiate()
+    for name, addr in SIMD_CASES:
+        with pytest.raises(runtime.Trap) as t:
+            getattr(inst.exports, name)(addr)
+        assert t.value.kind is runtime.TrapCode.MEMORY_OUT_OF_BOUNDS, name
+        getattr(inst.exports, name)(0)  # in bounds: returns

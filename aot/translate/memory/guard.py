@@ -34,7 +34,7 @@ from llvmlite import ir
 from aot.abi import MemoryStrategy
 
 from ..environ import load
-from ..irutils import F32, F64, I32, I64, PTR, VOID, byte_gep, keep_alive, volatile_load
+from ..irutils import F32, F64, I64, PTR, VOID, byte_gep, keep_alive, volatile_load
 from .base import MemoryAccess
 from .versioning import LoopVersioning
 
@@ -75,16 +75,34 @@ class GuardMemory(LoopVersioning, MemoryAccess):
 
 def _keep(cx, v: ir.Value) -> None:
     """Make codegen compute `v` (and so perform the load behind it) even if nothing uses
-    it: an empty `asm sideeffect` taking it in a register. Scalars go as integers (any
-    target has "r"); vectors need the target's vector register class."""
+    it: an empty `asm sideeffect` taking it in a register. Scalars and vectors up to 64
+    bits go as integers ("r", every target has it); a 128-bit vector as <2 x i64>, a type
+    the target's vector registers certainly take (an odd vector type there is a fatal
+    LLVM error: "couldn't allocate input reg")."""
     b, t = cx.builder, v.type
-    if isinstance(t, ir.IntType):
+    if isinstance(t, ir.IntType) and t.width <= 64:
         keep_alive(b, v, "r")
-    elif t in (F32, F64):
-        keep_alive(b, b.bitcast(v, I32 if t == F32 else I64), "r")
-    elif cx.env.target.is_x86_64:
-        keep_alive(b, v, "x")
-    elif cx.env.target.is_aarch64:
-        keep_alive(b, v, "w")
-    else:  # no known vector register class: the weaker fake use (dropped when inlined)
+        return
+    bits = _bits(t)
+    if bits in (8, 16, 32, 64):
+        keep_alive(b, b.bitcast(v, ir.IntType(bits)), "r")
+    elif bits == 128 and cx.env.target.is_x86_64:
+        keep_alive(b, b.bitcast(v, V2I64), "x")
+    elif bits == 128 and cx.env.target.is_aarch64:
+        keep_alive(b, b.bitcast(v, V2I64), "w")
+    else:  # no register class known for it: the weaker fake use (dropped when inlined)
         b.call(cx.intrinsic("llvm.fake.use", VOID, [], var_arg=True), [v])
+
+
+V2I64 = ir.VectorType(I64, 2)
+
+
+def _bits(t: ir.Type) -> int | None:
+    if t == F32:
+        return 32
+    if t == F64:
+        return 64
+    if isinstance(t, ir.VectorType) and isinstance(t.element, (ir.IntType, ir.FloatType, ir.DoubleType)):
+        lane = t.element.width if isinstance(t.element, ir.IntType) else (32 if t.element == F32 else 64)
+        return lane * t.count
+    return None
