@@ -65,7 +65,7 @@ def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, d
     aot.translate.memory.batching) and both strategies version simple counted loops
     (aot.translate.memory.versioning); False gives the plain lowering.
     `opt_level`: the -O level LLVM will run; a strategy may lower differently for -O0
-    (GUARD keeps loads alive with `volatile` there, with `llvm.fake.use` above).
+    (GUARD keeps loads alive with `volatile` there, with an empty asm above).
     """
     strategy = MemoryStrategy(strategy)
     m = ir.Module(name="wasm")  # never a name from the binary: it would be printed into the IR text

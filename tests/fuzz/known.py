@@ -7,7 +7,7 @@ report these over and over, hiding everything else.
 
 Until 2026-11-21 the strategy had a second gap: an out-of-bounds load whose value
 became dead could be deleted, so the call did not trap (one generated module in
-eleven at -O2). Guard loads are now kept alive (volatile at -O0, `llvm.fake.use`
+eleven at -O2). Guard loads are now kept alive (volatile at -O0, an empty asm taking the value
 above), and a call that does not trap, or goes further than Wasmtime, is a finding
 again (`GUARD_DEAD_LOAD` is no longer returned).
 

@@ -7,15 +7,16 @@ and the runtime's signal handler turns the fault into MEMORY_OUT_OF_BOUNDS.
 The fault is the check, so a load must not be deleted even when its value is unused
 (LLVM deletes unused loads, at -O0 too: instruction selection skips them). `load` keeps
 every load alive: at -O0 as `load volatile` (free there: nothing is optimised), at -O1+
-by handing the value to `llvm.fake.use`, which the optimiser keeps and codegen turns
-into nothing but a live register. Loads of a fast loop copy (versioning.py) are proven
-in bounds and stay plain, so those loops still vectorise.
+by handing the value to an empty `asm sideeffect` that writes only inaccessible memory:
+codegen must compute the value, nothing deletes the call (inlining keeps it; it kept
+`llvm.fake.use`, tried first, only until the inliner stripped it), and loads and stores
+around it optimise as usual. Loads of a fast loop copy (versioning.py) are proven in
+bounds and stay plain, so those loops still vectorise.
 
 What is not guaranteed:
 - LLVM does not model faults: it may merge, reorder or delete (as overwritten later)
   stores to linear memory and globals, so after a trap, stores that precede the
   faulting access in program order may be missing. The call still traps.
-- LangRef says optimisers "should try to preserve" fake uses, not that they must.
 - An unaligned store straddling the end of the accessible pages: x86-64 writes nothing;
   aarch64 may write the bytes before the boundary (architecturally allowed).
 BOUNDS has none of these gaps.
@@ -64,7 +65,7 @@ class GuardMemory(LoopVersioning, MemoryAccess):
         fl = getattr(cx, "fast_loop", None)
         if fl is not None and cx._pos in fl.start:
             return super().load(cx, ty, ptr)  # proven in bounds: may be deleted or moved
-        if cx.env.opt_level == 0 or cx.peek_op() == "drop":  # (FastISel ignores fake uses)
+        if cx.env.opt_level == 0 or cx.peek_op() == "drop":
             v = volatile_load(cx.builder, ty, ptr, 1)
             v.set_metadata("tbaa", cx.md.linear_memory)
             return v
