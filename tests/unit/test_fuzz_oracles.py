@@ -94,6 +94,17 @@ def test_known_gap_needs_a_clean_bounds_run_and_the_exact_signature():
     got3 = _outcome(Call("f", [0], trap="memory_oob", host=["h_v()", "h_v()"]))
     c3 = compare(ref3, got3, exact_nan=True)
     assert known.classify("guard-O0", ref3, got3, c3, {"bounds-O0"}) is None
+    # A later call that differs after an earlier call trapped out of bounds in both
+    # engines: state the store gap left (seed 20261128, modules 14,753 and 17,786).
+    ref4 = _outcome(Call("f", [0], trap="memory_oob"), Call("f", [0], trap="memory_oob"))
+    got4 = _outcome(Call("f", [0], trap="memory_oob"), Call("f", [0], trap="unreachable"))
+    c4b = compare(ref4, got4, exact_nan=True)
+    assert known.classify("guard-O2", ref4, got4, c4b, {"bounds-O2"}) == known.GUARD_TRAP_STORES
+    # ... but not when the earlier call trapped for another reason
+    ref5 = _outcome(Call("f", [0], trap="unreachable"), Call("f", [0], trap="memory_oob"))
+    got5 = _outcome(Call("f", [0], trap="unreachable"), Call("f", [0], trap="unreachable"))
+    c5 = compare(ref5, got5, exact_nan=True)
+    assert known.classify("guard-O2", ref5, got5, c5, {"bounds-O2"}) is None
     # A wrong result where Wasmtime did not trap is never a known gap.
     ref2 = _outcome(_ret("i32", 1))
     got2 = _outcome(_ret("i32", 2))
