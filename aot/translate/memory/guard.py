@@ -62,8 +62,7 @@ class GuardMemory(LoopVersioning, MemoryAccess):
         return byte_gep(cx.builder, self.base(cx, index), fast if fast is not None else self.index64(cx, addr, offset))
 
     def load(self, cx, ty: ir.Type, ptr: ir.Value) -> ir.Value:
-        fl = getattr(cx, "fast_loop", None)
-        if fl is not None and cx._pos in fl.start:
+        if self.in_fast_copy(cx):
             return super().load(cx, ty, ptr)  # proven in bounds: may be deleted or moved
         if cx.env.opt_level == 0 or cx.peek_op() == "drop":
             v = volatile_load(cx.builder, ty, ptr, 1)
@@ -81,12 +80,9 @@ def _keep(cx, v: ir.Value) -> None:
     the target's vector registers certainly take (an odd vector type there is a fatal
     LLVM error: "couldn't allocate input reg")."""
     b, t = cx.builder, v.type
-    if isinstance(t, ir.IntType) and t.width <= 64:
-        keep_alive(b, v, "r")
-        return
     bits = _bits(t)
     if bits in (8, 16, 32, 64):
-        keep_alive(b, b.bitcast(v, ir.IntType(bits)), "r")
+        keep_alive(b, v if isinstance(t, ir.IntType) else b.bitcast(v, ir.IntType(bits)), "r")
     elif bits == 128 and cx.env.target.is_x86_64:
         keep_alive(b, b.bitcast(v, V2I64), "x")
     elif bits == 128 and cx.env.target.is_aarch64:
@@ -99,6 +95,8 @@ V2I64 = ir.VectorType(I64, 2)
 
 
 def _bits(t: ir.Type) -> int | None:
+    if isinstance(t, ir.IntType):
+        return t.width
     if t == F32:
         return 32
     if t == F64:

@@ -22,7 +22,7 @@ throughout.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from llvmlite import ir
 
@@ -57,13 +57,19 @@ class LoopVersioning:
         cx.loop_plans = plan_loops(code.body) if self.versioning else {}
         cx.fast_loop = None
 
+    @staticmethod
+    def in_fast_copy(cx) -> bool:
+        """Whether the current access is an affine access of a fast loop copy (proven in
+        bounds)."""
+        fl = getattr(cx, "fast_loop", None)
+        return fl is not None and cx._pos in fl.start
+
     def fast_index(self, cx, offset: int) -> ir.Value | None:
         """The i64 index (zext(addr) + offset) of the current access when it is an affine
         access of a fast loop copy (then it is in bounds), else None."""
-        fl = getattr(cx, "fast_loop", None)
-        if fl is None or cx._pos not in fl.start:
+        if not self.in_fast_copy(cx):
             return None
-        b = cx.builder
+        fl, b = cx.fast_loop, cx.builder
         j = b.load(fl.counter, typ=I64)
         s = fl.step[cx._pos]
         span = b.mul(j, ir.Constant(I64, abs(s)), flags=("nuw", "nsw"))
@@ -83,12 +89,11 @@ class LoopVersioning:
         pre = self._precondition(cx, plan)
         counter = cx.hoisted(("loop counter", pos), lambda e: e.alloca(I64))
         steps = {a.pos: a.step for a in plan.accesses}
+        fast = FastLoop(counter, pre.last, plan.end - 1, pre.starts, steps)
         copies = []  # (condition or None for "otherwise", FastLoop or None)
         if pre.scopes is not None:
-            fl = FastLoop(counter, pre.last, plan.end - 1, pre.starts, steps, pre.scopes)
-            copies.append((b.and_(pre.in_bounds, pre.disjoint), fl))
-        copies.append((pre.in_bounds, FastLoop(counter, pre.last, plan.end - 1, pre.starts, steps)))
-        copies.append((None, None))
+            copies.append((b.and_(pre.in_bounds, pre.disjoint), replace(fast, scopes=pre.scopes)))
+        copies += [(pre.in_bounds, fast), (None, None)]
         likely = cx.module.add_metadata(["branch_weights", ir.Constant(I32, 1 << 20), ir.Constant(I32, 1)])
         stack, depth = list(cx.stack), len(cx.frames)
         body = cx.code.body
