@@ -114,10 +114,19 @@ def volatile_load(builder: ir.IRBuilder, ty: ir.Type, ptr: ir.Value, align: int)
     return instr
 
 
+# Neither barrier below is `nounwind`: LLVM then treats it as a call that may throw, and
+# keeps every store before it in program order from being deleted (as overwritten later),
+# sunk past it, promoted out of a loop across it or merged with a store after it: exactly
+# what a trap there must see. It writes only inaccessible memory, so loads and stores
+# that no barrier separates still optimise as usual; in codegen it is a scheduling
+# boundary, so machine scheduling cannot reorder accesses across it either.
+_BARRIER_ATTRS = "memory(inaccessiblemem: readwrite) willreturn"
+
+
 class KeepAlive(ir.Instruction):
     """`call void asm sideeffect ""` taking a value: codegen must compute the value (so a
-    load feeding it happens), yet the call writes only inaccessible memory, so loads and
-    stores around it optimise as usual. Unlike `llvm.fake.use`, it survives inlining."""
+    load feeding it happens), and it is a barrier (above). Unlike `llvm.fake.use`, it
+    survives inlining."""
 
     def __init__(self, parent, value: ir.Value, constraint: str):
         super().__init__(parent, VOID, "call", [value])
@@ -125,12 +134,32 @@ class KeepAlive(ir.Instruction):
 
     def descr(self, buf):
         [v] = self.operands
-        buf.append(f'call void asm sideeffect "", "{self.constraint}"({v.type} {v.get_reference()}) '
-                   "memory(inaccessiblemem: readwrite) nounwind willreturn\n")
+        buf.append(f'call void asm sideeffect unwind "", "{self.constraint}"({v.type} {v.get_reference()}) '
+                   f"{_BARRIER_ATTRS}\n")
 
 
 def keep_alive(builder: ir.IRBuilder, value: ir.Value, constraint: str) -> None:
     builder._insert(KeepAlive(builder.block, value, constraint))
+
+
+class Barrier(ir.Instruction):
+    """An empty `call void asm sideeffect ""` that may throw: memory effects in program
+    order before it stay before it (see above); emits no machine instruction."""
+
+    def __init__(self, parent):
+        super().__init__(parent, VOID, "call", [])
+
+    def descr(self, buf):
+        buf.append(f'call void asm sideeffect unwind "", ""() {_BARRIER_ATTRS}\n')
+
+
+def barrier(builder: ir.IRBuilder) -> None:
+    builder._insert(Barrier(builder.block))
+
+
+def is_barrier(instr: ir.Instruction) -> bool:
+    """Whether `instr` is one of the barriers above."""
+    return isinstance(instr, (KeepAlive, Barrier))
 
 
 class IndirectCall(ir.Instruction):

@@ -1,6 +1,8 @@
 """Module-level translation: functions, the functions table, adapters, manifest and data."""
 from __future__ import annotations
 
+from functools import partial
+
 from llvmlite import ir
 
 from aot import abi
@@ -21,12 +23,15 @@ from .target import TargetInfo
 LINKAGE = "dso_local"
 
 
-def _fn_attrs() -> FnAttributes:
-    # nounwind: traps leave by siglongjmp, never by unwinding. probe-stack: a frame larger
+def _fn_attrs(traps_by_fault: bool) -> FnAttributes:
+    # nounwind: traps leave by siglongjmp, never by unwinding. Not under a strategy whose
+    # accesses fault: its barriers must stay "may throw" when inlined (the inliner marks
+    # every call it inlines from a nounwind call site nounwind). probe-stack: a frame larger
     # than a page touches each page in order, so it cannot jump over the stack guard page.
     # disable-tail-calls: no tail-recursion-to-loop and no sibling calls, so unbounded
     # recursion grows the stack and traps CALL_STACK_EXHAUSTED instead of looping forever.
-    return FnAttributes(["nounwind", '"probe-stack"="inline-asm"', '"disable-tail-calls"="true"'])
+    attrs = ['"probe-stack"="inline-asm"', '"disable-tail-calls"="true"']
+    return FnAttributes(attrs if traps_by_fault else ["nounwind", *attrs])
 
 
 def _declare_functions(env: ModuleEnv) -> None:
@@ -35,7 +40,7 @@ def _declare_functions(env: ModuleEnv) -> None:
     for i, type_index in enumerate(env.wasm.funcs):
         fn = ir.Function(env.ir, native_fn_type(env.wasm.types[type_index]), abi.sym_function(n_imp + i))
         fn.linkage = LINKAGE
-        fn.attributes = _fn_attrs()
+        fn.attributes = _fn_attrs(env.memory.traps_by_fault)
         env.functions.append(fn)
 
 
@@ -81,8 +86,9 @@ def translate_module(module: Module, *, strategy: MemoryStrategy, triple: str, d
     defined = env.functions[n_imp:]
     _constant(m, abi.SYM_FUNCTIONS, ir.ArrayType(PTR, len(defined)), [FnPtr(f) for f in defined])
     for t, ft in enumerate(module.types):
-        define_trampoline(env, t, ft, _fn_attrs)
-        define_host_adapter(env, t, ft, _fn_attrs)
+        attrs = partial(_fn_attrs, env.memory.traps_by_fault)
+        define_trampoline(env, t, ft, attrs)
+        define_host_adapter(env, t, ft, attrs)
     starts, pos = [], 0
     for seg in module.datas:
         starts.append(pos)

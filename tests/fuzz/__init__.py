@@ -8,8 +8,8 @@ short fixed-seed pass in pytest (`test_fuzz_ci.py`):
   under this project in both memory strategies at -O0 and -O2 (`engine_aot`), every
   exported function called with seeded arguments (`values`) and the same deterministic
   host imports (`hostenv`); results, traps, host calls and the final state of
-  memories, tables and globals must agree (`outcome`). Differences that match a gap
-  the guard strategy documents are classified apart (`known`), never dropped.
+  memories, tables and globals must agree (`outcome`). Every difference is a finding;
+  a guard one also says whether it goes away with all accesses volatile (`strict`).
 - `mutate`: malformed inputs. Valid modules are mutated (`mutators`) and fed to
   decode → validate → compile (`malformed`): only DecodeError, ValidationError or a
   successful compile are acceptable, and our verdict on validity must agree with

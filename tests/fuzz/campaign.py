@@ -20,7 +20,6 @@ from .diff import CONFIGS, config_name
 from .pool import Pool
 
 DEFAULT_FINDINGS = os.path.join(tempfile.gettempdir(), "aot-fuzz-findings")
-MAX_KNOWN_SAVED = 10  # known-gap cases kept per gap and campaign (all are counted)
 
 
 @dataclass
@@ -121,7 +120,6 @@ def run_diff(*, seed: int, count: int, start: int = 0, configs=CONFIGS, jobs: in
 
     progress = Progress(summary, count, log, progress_every)
     t0 = time.monotonic()
-    known_saved: Counter = Counter()
     with Pool(jobs) as pool:
         for res in pool.run_all(make_jobs(), timeout):
             job = res.job
@@ -143,20 +141,12 @@ def run_diff(*, seed: int, count: int, start: int = 0, configs=CONFIGS, jobs: in
                     log(f"warning: {name}: {r['reference']}")
                 for cfg in r["inconclusive"]:
                     summary.counts[f"inconclusive ({cfg})"] += 1
-                for cfg, gap in r["known"].items():
-                    summary.counts[f"known gap {gap.split(':')[0]} ({cfg})"] += 1
                 if r["mismatches"]:
                     info["report"] = r
                     path = save_finding(out_dir, "mismatch-" + name, wasm, info)
                     first = next(iter(r["mismatches"].items()))
                     summary.findings.append(f"mismatch {path}: {first[0]}: {first[1][0][:200]}")
                     log(f"MISMATCH {name} ({job['profile']}): {first[0]}: {first[1][0][:300]}")
-                elif r["known"]:
-                    gaps = {g.split(":")[0] for g in r["known"].values()}
-                    if any(known_saved[g] < MAX_KNOWN_SAVED for g in gaps):
-                        info["report"] = r
-                        save_finding(os.path.join(out_dir, "known"), name, wasm, info)
-                        known_saved.update(gaps)
             else:
                 info["detail"] = res.detail[-4000:]
                 info["progress"] = res.progress

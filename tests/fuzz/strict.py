@@ -1,10 +1,12 @@
 """A diagnostic build: every linear-memory access and global store emitted `volatile`.
 
-The guard strategy documents that LLVM may delete an out-of-bounds load whose value is
-dead, or move or delete a store around an access that faults (aot/translate/memory/
-guard.py). Volatile accesses are exactly the ones LLVM must keep, in order. So a
-guard-only mismatch that disappears when the same module is compiled this way is that
-documented gap; one that persists is a real bug. `known.py` uses this as its evidence.
+LLVM does not know that a guard access may fault: left alone it deletes an
+out-of-bounds load whose value is dead, and moves or deletes stores around an access
+that faults. The guard strategy keeps loads alive and fences faulting accesses with
+barriers (aot/translate/memory/guard.py); volatile accesses are exactly the ones LLVM
+must keep, in order. So a guard-only mismatch that disappears when the same module is
+compiled this way points at a missing barrier; one that persists is some other bug.
+`diff.check_module` adds which of the two it is to a guard finding.
 
 Global stores are included because LLVM may equally sink or delete a `global.set`
 across a faulting load. This patches the translator's memory (scalar and SIMD) and
@@ -53,14 +55,19 @@ def _strategy_load(self, cx, ty, ptr):
     return _load(cx.builder, ty, ptr, cx.md.linear_memory, align=1)
 
 
+def _strategy_store(self, cx, value, ptr):
+    """MemoryAccess.store (every strategy's linear-memory store), volatile."""
+    _store(cx.builder, value, ptr, cx.md.linear_memory, align=1)
+
+
 # (translator module, {attribute or Class.method: what replaces it}); the memory ops get
-# `store` from aot.translate.environ and their loads from the strategy's `load`
+# their loads and stores from the strategy's `load` and `store`
 _PATCHES = (
-    ("aot.translate.ops.memory_ops", {"store": _store}),
-    ("aot.translate.ops.simd_memory", {"store": _store}),
     ("aot.translate.ops.variables", {"store": _store}),  # global.set
-    ("aot.translate.memory.base", {"MemoryAccess.load": _strategy_load}),
-    ("aot.translate.memory.guard", {"GuardMemory.load": _strategy_load}),
+    ("aot.translate.memory.base", {"MemoryAccess.load": _strategy_load,
+                                   "MemoryAccess.store": _strategy_store}),
+    ("aot.translate.memory.guard", {"GuardMemory.load": _strategy_load,
+                                    "GuardMemory.store": _strategy_store}),
 )
 
 

@@ -1,13 +1,12 @@
 """Every module in `regressions/` is run in both memory strategies (-O0 and -O2) and
 compared with Wasmtime, exactly as the differential campaign does.
 
-A module's `.json` sidecar gives its `args_seed` and what is expected besides full
-agreement, both checked two ways (an expectation that no longer holds fails too, so
-the sidecar is updated when something is fixed):
-- `known`: {config: gap} — a documented gap (see tests/fuzz/known.py) it must show;
-- `open`: {config: [categories]} — an unfixed bug it must still show; categories are
-  those of outcome.compare ('result', 'trap', 'memory'...) or 'crash'/'timeout' when
-  that configuration kills the worker.
+A module's `.json` sidecar gives its `args_seed` and, for an unfixed bug, what is
+expected besides full agreement, checked both ways (an expectation that no longer
+holds fails too, so the sidecar is updated when the bug is fixed):
+- `open`: {config: [categories]} — the bug it must still show; categories are those
+  of outcome.compare ('result', 'trap', 'memory'...) or 'crash'/'timeout' when that
+  configuration kills the worker.
 """
 from __future__ import annotations
 
@@ -51,7 +50,7 @@ def run_configs(worker, wasm: bytes, args_seed: int) -> tuple[dict, dict]:
             remaining.remove(res.progress[-1])
             if remaining:
                 continue
-            return {"reference": "ok", "mismatches": {}, "known": {}}, dead
+            return {"reference": "ok", "mismatches": {}}, dead
         assert res.status == "ok", f"{res.status} during {res.progress[-1:]}: {res.detail}"
         return res.result, dead
 
@@ -74,12 +73,6 @@ def test_regression(path: Path, worker):
     fixed = {cfg: sorted(cats - got.get(cfg, set())) for cfg, cats in open_bugs.items()
              if cats - got.get(cfg, set())}
     assert not fixed, f"open bugs no longer show: {fixed}: fixed? then update {side_path.name}"
-
-    want_known = side.get("known", {})
-    got_known = {cfg: gap.split(":", 1)[0] for cfg, gap in r["known"].items()}
-    ran = {config_name(*c) for c in CONFIGS} - set(dead)
-    assert got_known == {c: g for c, g in want_known.items() if c in ran}, (
-        f"known gaps differ from {side_path.name}: expected {want_known}, got {r['known']}")
 
 
 @pytest.mark.parametrize("strategy", ["guard", "bounds"])

@@ -12,7 +12,7 @@ from llvmlite import ir
 from aot.abi import WASM_PAGE_SIZE, MemoryStrategy, VMMemory
 from aot.errors import CompileError
 
-from ..environ import load
+from ..environ import load, store
 from ..irutils import I64, PTR, byte_gep
 
 MAX_MEMORY_BYTES = 1 << 32  # a 32-bit memory has at most 65536 pages
@@ -68,6 +68,17 @@ class MemoryAccess:
         """The load of a `ty` at `ptr` (from effective_address) for the current access.
         A strategy whose bounds are enforced by the fault itself keeps the load alive here."""
         return load(cx.builder, ty, ptr, cx.md.linear_memory, align=1)
+
+    def store(self, cx, value: ir.Value, ptr: ir.Value) -> None:
+        """The store of `value` at `ptr` (from effective_address) for the current access.
+        A strategy whose bounds are enforced by the fault itself orders it here."""
+        store(cx.builder, value, ptr, cx.md.linear_memory, align=1)
+
+    @property
+    def traps_by_fault(self) -> bool:
+        """Whether an access may trap by faulting (not by a branch LLVM can see): then
+        the module's functions may not be declared `nounwind` (see GuardMemory)."""
+        return False
 
     @staticmethod
     def index64(cx, addr: ir.Value, offset: int) -> ir.Value:

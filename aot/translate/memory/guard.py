@@ -7,16 +7,25 @@ and the runtime's signal handler turns the fault into MEMORY_OUT_OF_BOUNDS.
 The fault is the check, so a load must not be deleted even when its value is unused
 (LLVM deletes unused loads, at -O0 too: instruction selection skips them). `load` keeps
 every load alive: at -O0 as `load volatile` (free there: nothing is optimised), at -O1+
-by handing the value to an empty `asm sideeffect` that writes only inaccessible memory:
-codegen must compute the value, nothing deletes the call (inlining keeps it; it kept
-`llvm.fake.use`, tried first, only until the inliner stripped it), and loads and stores
-around it optimise as usual. Loads of a fast loop copy (versioning.py) are proven in
-bounds and stay plain, so those loops still vectorise.
+by handing the value to an empty `asm sideeffect` (irutils.KeepAlive): codegen must
+compute the value, and nothing deletes the call (inlining keeps it; it kept
+`llvm.fake.use`, tried first, only until the inliner stripped it).
+
+A trap must also see exactly the stores that precede the faulting access in program
+order. LLVM, not knowing an access can fault, would otherwise delete a store that a
+later one overwrites, keep a loop's stores in registers until the loop ends, merge
+neighbouring stores or move a store past the access (all found by the differential
+fuzzer). So at -O1+ every access that may fault stands between barriers: the
+keep-alive after a load, an empty asm (irutils.Barrier) after a store, and one before
+the access unless a barrier already follows every store and call before it in its
+block (block boundaries do not count: LLVM merges blocks and inlines). Both
+are `asm sideeffect unwind` calls that write only inaccessible memory: LLVM treats them
+as calls that may throw, which is what stops every one of those transformations (and
+they are scheduling boundaries in codegen), while loads and stores between two barriers
+still optimise. Functions are not `nounwind` under this strategy (module.py), or the
+inliner would mark the barriers it inlines nounwind. -O0 reorders nothing.
 
 What is not guaranteed:
-- LLVM does not model faults: it may merge, reorder or delete (as overwritten later)
-  stores to linear memory and globals, so after a trap, stores that precede the
-  faulting access in program order may be missing. The call still traps.
 - An unaligned store straddling the end of the accessible pages: x86-64 writes nothing;
   aarch64 may write the bytes before the boundary (architecturally allowed).
 BOUNDS has none of these gaps.
@@ -25,8 +34,8 @@ Simple counted loops are versioned like BOUNDS's (versioning.py): when a test be
 loop proves its affine accesses in bounds, a copy with i64 addressing runs, which LLVM
 can vectorise; no access of it can fault, so vectorising moves no trap.
 
-The differential fuzzer (tests/fuzz) classifies the store gap as known, and
-tests/fuzz/regressions/guard_* pins the shapes of both gaps (the dead loads now trap).
+tests/unit/test_guard_loads.py and test_guard_store_order.py pin both properties, and
+tests/fuzz/regressions/guard_* the modules the fuzzer found.
 """
 from __future__ import annotations
 
@@ -35,7 +44,7 @@ from llvmlite import ir
 from aot.abi import MemoryStrategy
 
 from ..environ import load
-from ..irutils import F32, F64, I64, PTR, VOID, byte_gep, keep_alive, volatile_load
+from ..irutils import F32, F64, I64, PTR, VOID, barrier, byte_gep, is_barrier, keep_alive, volatile_load
 from .base import MemoryAccess
 from .versioning import LoopVersioning
 
@@ -61,16 +70,57 @@ class GuardMemory(LoopVersioning, MemoryAccess):
         fast = self.fast_index(cx, offset)  # in a fast loop copy: proven in bounds, no wrap
         return byte_gep(cx.builder, self.base(cx, index), fast if fast is not None else self.index64(cx, addr, offset))
 
+    @property
+    def traps_by_fault(self) -> bool:
+        return True
+
     def load(self, cx, ty: ir.Type, ptr: ir.Value) -> ir.Value:
         if self.in_fast_copy(cx):
             return super().load(cx, ty, ptr)  # proven in bounds: may be deleted or moved
-        if cx.env.opt_level == 0 or cx.peek_op() == "drop":
+        if cx.env.opt_level == 0:
             v = volatile_load(cx.builder, ty, ptr, 1)
             v.set_metadata("tbaa", cx.md.linear_memory)
             return v
+        _fence_before(cx)
+        if cx.peek_op() == "drop":
+            v = volatile_load(cx.builder, ty, ptr, 1)
+            v.set_metadata("tbaa", cx.md.linear_memory)
+            barrier(cx.builder)
+            return v
         v = super().load(cx, ty, ptr)
-        _keep(cx, v)
+        _keep(cx, v)  # also the barrier after it
         return v
+
+    def store(self, cx, value: ir.Value, ptr: ir.Value) -> None:
+        if self.in_fast_copy(cx) or cx.env.opt_level == 0:
+            super().store(cx, value, ptr)  # -O0 moves nothing; a fast copy cannot fault
+            return
+        _fence_before(cx)
+        super().store(cx, value, ptr)
+        barrier(cx.builder)
+
+
+def _fence_before(cx) -> None:
+    """A barrier before a faulting access unless one already separates it from every
+    store and call before it: then the trap sees exactly the effects that precede the
+    access in program order. Stores to locals (allocas) are invisible after a trap and
+    need none. At the start of a block the barrier is always needed: LLVM merges blocks
+    (and inlines callees), putting a predecessor's stores next to the access."""
+    for instr in reversed(cx.builder.block.instructions):
+        if is_barrier(instr):
+            return
+        if _has_effect(instr):
+            break
+    barrier(cx.builder)
+
+
+def _has_effect(instr: ir.Instruction) -> bool:
+    if isinstance(instr, ir.StoreInstr):
+        return not isinstance(instr.operands[1], ir.AllocaInstr)
+    if isinstance(instr, ir.CallInstr) and isinstance(instr.callee, ir.Function):
+        name = instr.callee.name
+        return not name.startswith("llvm.") or name.startswith(("llvm.mem", "llvm.masked"))
+    return instr.opname == "call"  # builtins, host and indirect calls
 
 
 def _keep(cx, v: ir.Value) -> None:

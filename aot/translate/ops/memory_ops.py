@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from ..environ import store
 from ..irutils import F32, F64, I8, I16, I32, I64
 
 
@@ -34,7 +33,7 @@ def _store(mem_ty: ir.Type, size: int):
         ptr = _address(cx, ins.imm, size)
         if value.type != mem_ty:
             value = cx.builder.trunc(value, mem_ty)  # the narrow stores keep the low bytes
-        store(cx.builder, value, ptr, cx.md.linear_memory, align=1)
+        cx.env.memory.store(cx, value, ptr)  # the strategy orders a faulting store
     return handler
 
 

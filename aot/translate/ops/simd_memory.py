@@ -12,7 +12,6 @@ from functools import partial
 
 from llvmlite import ir
 
-from ..environ import store
 from ..irutils import I32
 from .simd_base import I8X16, I16X8, I32X4, I64X2, Shape, as_v128, as_vector, splat
 
@@ -65,7 +64,7 @@ def _load_lane(shape: Shape, cx, ins) -> None:
 
 def _store_v128(cx, ins) -> None:
     value = as_vector(cx, cx.stack.pop(), I8X16.vector)
-    store(cx.builder, value, _address(cx, ins.imm, 16), cx.md.linear_memory, align=1)
+    cx.env.memory.store(cx, value, _address(cx, ins.imm, 16))  # the strategy orders it
 
 
 def _store_lane(shape: Shape, cx, ins) -> None:
@@ -73,7 +72,7 @@ def _store_lane(shape: Shape, cx, ins) -> None:
     v = as_vector(cx, cx.stack.pop(), shape.vector)
     ptr = _address(cx, memarg, shape.bits // 8)
     scalar = cx.builder.extract_element(v, ir.Constant(I32, lane))
-    store(cx.builder, scalar, ptr, cx.md.linear_memory, align=1)
+    cx.env.memory.store(cx, scalar, ptr)
 
 
 def _table() -> dict:
