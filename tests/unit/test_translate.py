@@ -127,12 +127,18 @@ def test_guard_emits_no_check_and_keeps_dropped_loads():
     # no trap call: the only call is the empty asm that keeps the load alive (the fault
     # is the check), and it survives inlining, unlike llvm.fake.use
     assert "call void %" not in load and "fake.use" not in load
-    assert re.findall(r'call void asm sideeffect "", "r"\(i32 %\S+\) memory\(inaccessiblemem: readwrite\)',
+    assert re.findall(r'call void asm sideeffect unwind "", "r"\(i32 %\S+\) memory\(inaccessiblemem: readwrite\)',
                       load)
     assert "!invariant.load" in load  # the base of a guard memory never moves
     assert re.search(r"load i32, ptr %\S+, align 1, !tbaa", load)
     dropped = _function_ir(irm, abi.sym_function(1))
     assert "load volatile i64" in dropped  # must still fault although unused
+    # a store that may fault stands between barriers (the trap sees exactly the stores
+    # before it): one at the block start, one after
+    store = _function_ir(irm, abi.sym_function(2))
+    fence = 'call void asm sideeffect unwind "", ""()'
+    assert store.count(fence) == 2
+    assert store.index(fence) < store.index("store i32 1") < store.rindex(fence)
 
 
 def test_bounds_checks_end_against_length_before_access():
