@@ -17,7 +17,9 @@ Every Wasm function (defined, imported, host adapter) has the native signature
 - Wasm i32/i64/f32/f64 map to LLVM i32/i64/float/double; funcref and externref
   map to `ptr` (0 = null; a funcref points at a VMFuncRef); v128 maps to i128 (lane 0
   in the low bits; the SIMD lowering bitcasts it to LLVM vector types inside functions).
-- No results: void. One result: that value. Several: an LLVM literal struct.
+- No results: void. One result: that value. Several: an LLVM literal struct, with f32
+  and f64 fields as i32 and i64 bits (x86-64 would return a third float in x87, which
+  quiets signalling NaNs; see aot.translate.irutils.result_type).
 
 Entry from the host: per module type index T the `.so` defines
 
@@ -44,7 +46,7 @@ from functools import cached_property
 
 from .model import ExternKind, Module
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: several results return floats as integer bits
 """Version of the `.so` layout and manifest. A runtime refuses any other version."""
 
 WASM_PAGE_SIZE = 65536

@@ -71,6 +71,12 @@ class FuncType:
     params: tuple[ValType, ...]
     results: tuple[ValType, ...]
 
+    def __post_init__(self) -> None:
+        # FuncType([...], [...]) from a user must equal the decoder's tuples (a list
+        # made linking fail with "expected [] -> [f64], got [] -> [f64]").
+        object.__setattr__(self, "params", tuple(self.params))
+        object.__setattr__(self, "results", tuple(self.results))
+
     def __str__(self) -> str:
         p = " ".join(t.text for t in self.params)
         r = " ".join(t.text for t in self.results)

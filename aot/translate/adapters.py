@@ -39,7 +39,7 @@ def define_trampoline(env: ModuleEnv, type_index: int, ft: FuncType, attrs) -> N
     b = ir.IRBuilder(fn.append_basic_block())
     params = _load_slots(b, slots, ft.params)
     r = call_ptr(b, native_fn_type(ft), callee, [vmctx, tctx, *params])
-    _store_slots(b, slots, unpack(b, r, len(ft.results)))
+    _store_slots(b, slots, unpack(b, r, ft.results))
     b.ret_void()
 
 

@@ -37,13 +37,26 @@ def llvm_type(vt: ValType) -> ir.Type:
     return VAL_TYPES[vt]
 
 
+# In a struct of several results, floats travel as their bits: x86-64 returns the first
+# two floating-point fields in XMM0/XMM1 and the next in x87's ST0, and loading a
+# signalling NaN there quiets it (fuzzing, seed 20261128 module 90,285: a returned
+# f64.const sNaN came back quiet). Integers go in general registers, or in memory when
+# too many, and keep every bit.
+_RESULT_FIELD = {F32: I32, F64: I64}
+
+
 def result_type(results: Sequence[ValType]) -> ir.Type:
-    """void, the value's type, or a literal struct for several results."""
+    """void, the value's type, or a literal struct for several results (floats as
+    same-sized integers: see above)."""
     if not results:
         return VOID
     if len(results) == 1:
         return VAL_TYPES[results[0]]
-    return ir.LiteralStructType([VAL_TYPES[t] for t in results])
+    return ir.LiteralStructType([_field(VAL_TYPES[t]) for t in results])
+
+
+def _field(ty: ir.Type) -> ir.Type:
+    return _RESULT_FIELD.get(ty, ty)
 
 
 def native_fn_type(ft: FuncType) -> ir.FunctionType:
@@ -73,20 +86,25 @@ def byte_gep(builder: ir.IRBuilder, base: ir.Value, offset) -> ir.Value:
 
 
 def pack(builder: ir.IRBuilder, values: Sequence[ir.Value], ty: ir.Type) -> ir.Value:
-    """Build a literal struct of `ty` from `values` (multi-value returns)."""
+    """Build a literal struct of `ty` (a result_type) from `values` (multi-value returns)."""
     agg = ir.Constant(ty, ir.Undefined)
     for i, v in enumerate(values):
-        agg = builder.insert_value(agg, v, i)
+        field = ty.elements[i]
+        agg = builder.insert_value(agg, v if v.type == field else builder.bitcast(v, field), i)
     return agg
 
 
-def unpack(builder: ir.IRBuilder, value: ir.Value, n: int) -> list[ir.Value]:
-    """The results of a call returning `n` values, in order."""
-    if n == 0:
+def unpack(builder: ir.IRBuilder, value: ir.Value, results: Sequence[ValType]) -> list[ir.Value]:
+    """The results of a call whose Wasm result types are `results`, in order."""
+    if not results:
         return []
-    if n == 1:
+    if len(results) == 1:
         return [value]
-    return [builder.extract_value(value, i) for i in range(n)]
+    out = []
+    for i, t in enumerate(results):
+        v = builder.extract_value(value, i)
+        out.append(v if v.type == VAL_TYPES[t] else builder.bitcast(v, VAL_TYPES[t]))
+    return out
 
 
 def raw_store(builder: ir.IRBuilder, value: ir.Value, ptr: ir.Value, align: int | None = None):
@@ -117,16 +135,21 @@ def volatile_load(builder: ir.IRBuilder, ty: ir.Type, ptr: ir.Value, align: int)
 # Neither barrier below is `nounwind`: LLVM then treats it as a call that may throw, and
 # keeps every store before it in program order from being deleted (as overwritten later),
 # sunk past it, promoted out of a loop across it or merged with a store after it: exactly
-# what a trap there must see. It writes only inaccessible memory, so loads and stores
-# that no barrier separates still optimise as usual; in codegen it is a scheduling
-# boundary, so machine scheduling cannot reorder accesses across it either.
-_BARRIER_ATTRS = "memory(inaccessiblemem: readwrite) willreturn"
+# what a trap there must see. In codegen it is a scheduling boundary, so machine
+# scheduling cannot reorder accesses across it either.
+_KEEP_ALIVE_ATTRS = "memory(inaccessiblemem: readwrite) willreturn"
+# A Barrier also reads all memory (no store before it may be deferred past it) and
+# writes the memory its pointer operand points into: a load after it depends on it, so
+# no pass can move that load above it. "May throw" alone did not stop that: loop
+# unswitching copied an invariant-looking load above a barrier into the preheader
+# (fuzzing, seed 20261128 module 91,611, guard -O3), so the fault came before stores.
+_BARRIER_ATTRS = "memory(read, argmem: readwrite, inaccessiblemem: readwrite) willreturn"
 
 
 class KeepAlive(ir.Instruction):
     """`call void asm sideeffect ""` taking a value: codegen must compute the value (so a
-    load feeding it happens), and it is a barrier (above). Unlike `llvm.fake.use`, it
-    survives inlining."""
+    load feeding it happens), and it is a barrier to stores (above); loads around it
+    optimise as usual. Unlike `llvm.fake.use`, it survives inlining."""
 
     def __init__(self, parent, value: ir.Value, constraint: str):
         super().__init__(parent, VOID, "call", [value])
@@ -135,7 +158,7 @@ class KeepAlive(ir.Instruction):
     def descr(self, buf):
         [v] = self.operands
         buf.append(f'call void asm sideeffect unwind "", "{self.constraint}"({v.type} {v.get_reference()}) '
-                   f"{_BARRIER_ATTRS}\n")
+                   f"{_KEEP_ALIVE_ATTRS}\n")
 
 
 def keep_alive(builder: ir.IRBuilder, value: ir.Value, constraint: str) -> None:
@@ -143,18 +166,21 @@ def keep_alive(builder: ir.IRBuilder, value: ir.Value, constraint: str) -> None:
 
 
 class Barrier(ir.Instruction):
-    """An empty `call void asm sideeffect ""` that may throw: memory effects in program
-    order before it stay before it (see above); emits no machine instruction."""
+    """An empty `call void asm sideeffect ""` that may throw, reads all memory and writes
+    the memory `ptr` points into: effects in program order before it stay before it, and
+    accesses of that memory after it stay after it (see above). No machine instruction."""
 
-    def __init__(self, parent):
-        super().__init__(parent, VOID, "call", [])
+    def __init__(self, parent, ptr: ir.Value):
+        super().__init__(parent, VOID, "call", [ptr])
 
     def descr(self, buf):
-        buf.append(f'call void asm sideeffect unwind "", ""() {_BARRIER_ATTRS}\n')
+        [p] = self.operands
+        buf.append(f'call void asm sideeffect unwind "", "r"(ptr {p.get_reference()}) {_BARRIER_ATTRS}\n')
 
 
-def barrier(builder: ir.IRBuilder) -> None:
-    builder._insert(Barrier(builder.block))
+def barrier(builder: ir.IRBuilder, ptr: ir.Value) -> None:
+    """A Barrier for accesses of the memory `ptr` points into."""
+    builder._insert(Barrier(builder.block, ptr))
 
 
 def is_barrier(instr: ir.Instruction) -> bool:

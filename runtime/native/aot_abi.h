@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AOT_FORMAT_VERSION 1
+#define AOT_FORMAT_VERSION 2
 #define AOT_WASM_PAGE_SIZE 65536u
 #define AOT_MAX_PAGES 65536u /* 4 GiB: the most a 32-bit memory can have */
 #define AOT_GUARD_RESERVATION ((8ull << 30) + AOT_WASM_PAGE_SIZE)

@@ -61,6 +61,17 @@ SHAPES = """
   (func (export "simd") (param $p i32)
     (v128.store (i32.const 32) (v128.const i32x4 1 2 3 4))
     (v128.store (i32.const 32) (v128.load (local.get $p))))
+  ;; a loop whose exit depends on a load of a constant address: at -O3 loop unswitching
+  ;; copied that load above the loop's global store into the preheader (fuzzing, seed
+  ;; 20261128 module 91,611)
+  (func (export "unswitched") (param $p i32)
+    (if (i32.eqz (global.get $g)) (then unreachable))
+    (global.set $g (i32.sub (global.get $g) (i32.const 1)))
+    (loop $l
+      (if (i32.eqz (global.get $g)) (then unreachable))
+      (global.set $g (i32.sub (global.get $g) (i32.const 1)))
+      (br_if 1 (i32.load8_s (local.get $p)))
+      (br $l)))
 )
 """
 
@@ -128,6 +139,12 @@ def test_inlined_callee_stores_precede_the_fault(inst):
 def test_simd_store_before_the_fault_is_written(inst):
     _trap(inst.exports.simd, PAGE - 8)
     assert inst.exports.m.read(32, 16) == b"".join(v.to_bytes(4, "little") for v in (1, 2, 3, 4))
+
+
+def test_loop_store_precedes_an_invariant_load_that_faults(inst):
+    inst.exports.g.value = 100
+    _trap(inst.exports.unswitched, PAGE + 20)
+    assert inst.exports.g.value == 98
 
 
 def _ir(strategy: str, opt: int) -> str:

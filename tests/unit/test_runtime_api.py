@@ -12,6 +12,7 @@ import weakref
 import pytest
 
 import runtime
+from aot.abi import FORMAT_VERSION
 from aot.model import FuncType, GlobalType, Limits, MemoryType, TableType
 from aot.model import ValType as V
 from runtime import Func, Global, LinkError, Memory, Table, Trap, TrapCode
@@ -128,9 +129,10 @@ def test_load_refuses_a_so_of_another_strategy(load):
 def test_format_version_mismatch_is_refused(load, tmp_path):
     m = load('(module (func (export "f")))')
     data = open(m.path, "rb").read()
-    assert data.count(b'"format_version":1') == 1
+    current = f'"format_version":{FORMAT_VERSION}'.encode()
+    assert data.count(current) == 1
     patched = tmp_path / "old.so"
-    patched.write_bytes(data.replace(b'"format_version":1', b'"format_version":9'))
+    patched.write_bytes(data.replace(current, b'"format_version":9'))
     with pytest.raises(runtime.FormatVersionError, match="recompile"):
         runtime.load(patched)
 

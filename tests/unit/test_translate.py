@@ -136,7 +136,7 @@ def test_guard_emits_no_check_and_keeps_dropped_loads():
     # a store that may fault stands between barriers (the trap sees exactly the stores
     # before it): one at the block start, one after
     store = _function_ir(irm, abi.sym_function(2))
-    fence = 'call void asm sideeffect unwind "", ""()'
+    fence = 'call void asm sideeffect unwind "", "r"(ptr'
     assert store.count(fence) == 2
     assert store.index(fence) < store.index("store i32 1") < store.rindex(fence)
 

@@ -81,11 +81,11 @@ class GuardMemory(LoopVersioning, MemoryAccess):
             v = volatile_load(cx.builder, ty, ptr, 1)
             v.set_metadata("tbaa", cx.md.linear_memory)
             return v
-        _fence_before(cx)
+        _fence_before(cx, ptr)
         if cx.peek_op() == "drop":
             v = volatile_load(cx.builder, ty, ptr, 1)
             v.set_metadata("tbaa", cx.md.linear_memory)
-            barrier(cx.builder)
+            barrier(cx.builder, ptr)
             return v
         v = super().load(cx, ty, ptr)
         _keep(cx, v)  # also the barrier after it
@@ -95,12 +95,12 @@ class GuardMemory(LoopVersioning, MemoryAccess):
         if self.in_fast_copy(cx) or cx.env.opt_level == 0:
             super().store(cx, value, ptr)  # -O0 moves nothing; a fast copy cannot fault
             return
-        _fence_before(cx)
+        _fence_before(cx, ptr)
         super().store(cx, value, ptr)
-        barrier(cx.builder)
+        barrier(cx.builder, ptr)
 
 
-def _fence_before(cx) -> None:
+def _fence_before(cx, ptr: ir.Value) -> None:
     """A barrier before a faulting access unless one already separates it from every
     store and call before it: then the trap sees exactly the effects that precede the
     access in program order. Stores to locals (allocas) are invisible after a trap and
@@ -111,7 +111,7 @@ def _fence_before(cx) -> None:
             return
         if _has_effect(instr):
             break
-    barrier(cx.builder)
+    barrier(cx.builder, ptr)
 
 
 def _has_effect(instr: ir.Instruction) -> bool:

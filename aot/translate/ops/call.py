@@ -22,7 +22,7 @@ def _pop_args(cx, n: int) -> list:
 
 def _call_native(cx, ft, native, callee_vmctx, args) -> None:
     r = call_ptr(cx.builder, native_fn_type(ft), native, [callee_vmctx, cx.tctx, *args])
-    cx.stack.extend(unpack(cx.builder, r, len(ft.results)))
+    cx.stack.extend(unpack(cx.builder, r, ft.results))
 
 
 def _call(cx, ins) -> None:
@@ -35,7 +35,7 @@ def _call(cx, ins) -> None:
         _call_native(cx, ft, native, callee_vmctx, args)
         return
     r = cx.builder.call(fn, [cx.vmctx, cx.tctx, *args])
-    cx.stack.extend(unpack(cx.builder, r, len(ft.results)))
+    cx.stack.extend(unpack(cx.builder, r, ft.results))
 
 
 def checked_funcref(cx, table_index: int, index, type_index: int):
