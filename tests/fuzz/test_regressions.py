@@ -1,8 +1,9 @@
 """Every module in `regressions/` is run in both memory strategies (-O0 and -O2) and
 compared with Wasmtime, exactly as the differential campaign does.
 
-A module's `.json` sidecar gives its `args_seed` and, for an unfixed bug, what is
-expected besides full agreement, checked both ways (an expectation that no longer
+A module's `.json` sidecar gives its `args_seed`, optionally `configs` to run besides
+the default ones (e.g. "guard-O3" for a bug only -O3 showed) and, for an unfixed bug,
+what is expected besides full agreement, checked both ways (an expectation that no longer
 holds fails too, so the sidecar is updated when the bug is fixed):
 - `open`: {config: [categories]} — the bug it must still show; categories are those
   of outcome.compare ('result', 'trap', 'memory'...) or 'crash'/'timeout' when that
@@ -38,10 +39,12 @@ def test_corpus_is_not_empty():
     assert FILES, f"no regression modules in {REGRESSIONS}"
 
 
-def run_configs(worker, wasm: bytes, args_seed: int) -> tuple[dict, dict]:
-    """(report, {config: "crash"/"timeout"}) for all CONFIGS. A configuration that
-    kills the worker is recorded and the others are run again without it."""
+def run_configs(worker, wasm: bytes, args_seed: int, extra=()) -> tuple[dict, dict]:
+    """(report, {config: "crash"/"timeout"}) for all CONFIGS and `extra` ones. A
+    configuration that kills the worker is recorded and the others are run again
+    without it."""
     remaining = [config_name(*c) for c in CONFIGS]
+    remaining += [c for c in extra if c not in remaining]
     dead: dict[str, str] = {}
     while True:
         res = worker.run(check_job(wasm, args_seed, remaining), 300)
@@ -59,7 +62,7 @@ def run_configs(worker, wasm: bytes, args_seed: int) -> tuple[dict, dict]:
 def test_regression(path: Path, worker):
     side_path = path.with_suffix(".json")
     side = json.loads(side_path.read_text()) if side_path.exists() else {}
-    r, dead = run_configs(worker, path.read_bytes(), side.get("args_seed", 0))
+    r, dead = run_configs(worker, path.read_bytes(), side.get("args_seed", 0), side.get("configs", ()))
     assert r["reference"] == "ok", r["reference"]
 
     got = {cfg: {m.split(":", 1)[0] for m in ms} for cfg, ms in r["mismatches"].items()}
