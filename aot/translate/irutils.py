@@ -167,20 +167,22 @@ def keep_alive(builder: ir.IRBuilder, value: ir.Value, constraint: str) -> None:
 
 class Barrier(ir.Instruction):
     """An empty `call void asm sideeffect ""` that may throw, reads all memory and writes
-    the memory `ptr` points into: effects in program order before it stay before it, and
-    accesses of that memory after it stay after it (see above). No machine instruction."""
+    the memories its pointers point into: effects in program order before it stay before
+    it, and accesses of those memories after it stay after it (see above). No machine
+    instruction."""
 
-    def __init__(self, parent, ptr: ir.Value):
-        super().__init__(parent, VOID, "call", [ptr])
+    def __init__(self, parent, ptrs: Sequence[ir.Value]):
+        super().__init__(parent, VOID, "call", list(ptrs))
 
     def descr(self, buf):
-        [p] = self.operands
-        buf.append(f'call void asm sideeffect unwind "", "r"(ptr {p.get_reference()}) {_BARRIER_ATTRS}\n')
+        constraints = ",".join("r" for _ in self.operands)
+        args = ", ".join(f"ptr {p.get_reference()}" for p in self.operands)
+        buf.append(f'call void asm sideeffect unwind "", "{constraints}"({args}) {_BARRIER_ATTRS}\n')
 
 
-def barrier(builder: ir.IRBuilder, ptr: ir.Value) -> None:
-    """A Barrier for accesses of the memory `ptr` points into."""
-    builder._insert(Barrier(builder.block, ptr))
+def barrier(builder: ir.IRBuilder, ptrs: Sequence[ir.Value]) -> None:
+    """A Barrier for accesses of the memories `ptrs` point into."""
+    builder._insert(Barrier(builder.block, ptrs))
 
 
 def is_barrier(instr: ir.Instruction) -> bool:
