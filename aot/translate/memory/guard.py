@@ -83,14 +83,12 @@ class GuardMemory(LoopVersioning, MemoryAccess):
         if self.in_fast_copy(cx):
             return super().load(cx, ty, ptr)  # proven in bounds: may be deleted or moved
         if cx.env.opt_level == 0:
-            v = volatile_load(cx.builder, ty, ptr, 1)
-            v.set_metadata("tbaa", cx.md.linear_memory)
-            return v
-        _fence_before(cx, self._pinned(cx, ptr))
+            return _volatile_load(cx, ty, ptr)
+        pinned = self._pinned(cx, ptr)
+        _fence_before(cx, pinned)
         if cx.peek_op() == "drop":
-            v = volatile_load(cx.builder, ty, ptr, 1)
-            v.set_metadata("tbaa", cx.md.linear_memory)
-            barrier(cx.builder, self._pinned(cx, ptr))
+            v = _volatile_load(cx, ty, ptr)
+            barrier(cx.builder, pinned)
             return v
         v = super().load(cx, ty, ptr)
         _keep(cx, v)  # also the barrier after it
@@ -100,15 +98,22 @@ class GuardMemory(LoopVersioning, MemoryAccess):
         if self.in_fast_copy(cx) or cx.env.opt_level == 0:
             super().store(cx, value, ptr)  # -O0 moves nothing; a fast copy cannot fault
             return
-        _fence_before(cx, self._pinned(cx, ptr))
+        pinned = self._pinned(cx, ptr)
+        _fence_before(cx, pinned)
         super().store(cx, value, ptr)
-        barrier(cx.builder, self._pinned(cx, ptr))
+        barrier(cx.builder, pinned)
 
     def _pinned(self, cx, ptr: ir.Value) -> list[ir.Value]:
         """What a barrier pins: the memory `ptr` is in, and with several memories every
         one (a keep-alive ends the translator's look-back whatever memory it was for)."""
         n = len(cx.env.wasm.all_memories())
         return [ptr] + ([self.base(cx, i) for i in range(n)] if n > 1 else [])
+
+
+def _volatile_load(cx, ty: ir.Type, ptr: ir.Value) -> ir.Value:
+    v = volatile_load(cx.builder, ty, ptr, 1)
+    v.set_metadata("tbaa", cx.md.linear_memory)
+    return v
 
 
 def _fence_before(cx, ptrs: list[ir.Value]) -> None:
