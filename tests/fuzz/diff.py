@@ -118,7 +118,7 @@ def check_module(wasm: bytes, args_seed: int, configs=CONFIGS, *,
     report.calls = len(ref.calls)
     report.traps = sum(c.trap is not None for c in ref.calls)
     order = [e.name for e in engine_wasmtime.describe_exports(wasm)]
-    runs = {}  # config → (our outcome, comparison), for the volatile diagnosis
+    runs = {}  # config → comparison with the reference, for the volatile diagnosis
     try:
         for strategy, opt in configs:
             cfg = config_name(strategy, opt)
@@ -135,10 +135,10 @@ def check_module(wasm: bytes, args_seed: int, configs=CONFIGS, *,
                 report.mismatches[cfg] = c.mismatches
             if c.inconclusive:
                 report.inconclusive[cfg] = c.inconclusive
-            runs[cfg] = (got, c)
+            runs[cfg] = c
             del module
-        clean = {cfg for cfg, (_, c) in runs.items() if not c.mismatches and not c.inconclusive}
-        for cfg, (got, c) in runs.items():
+        clean = {cfg for cfg, c in runs.items() if not c.mismatches and not c.inconclusive}
+        for cfg, c in runs.items():
             if not c.mismatches or not _worth_volatile(cfg, clean):
                 continue
             # A diagnosis for whoever reads the finding, never an excuse: a guard build
@@ -153,7 +153,6 @@ def check_module(wasm: bytes, args_seed: int, configs=CONFIGS, *,
                 else "note: gone with volatile memory accesses: LLVM moved or deleted an access "
                      "across a fault (see aot/translate/memory/guard.py)")
     finally:
-        runs.clear()
         gc.collect()  # instances hold guard reservations: release them before the next module
         _cache.clear()
     return report
